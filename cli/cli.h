@@ -1,0 +1,31 @@
+/*
+ * cli.h: what the subcommands of the `dorf` executable share: their entry points, the exit
+ * codes, error printing and the terminal progress display.
+ */
+#ifndef DORF_CLI_H
+#define DORF_CLI_H
+
+#include "dorf/context.h"
+
+/* Exit codes of every subcommand. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+/* Subcommands: argv[0] is the subcommand's name. They return an exit code. */
+int cmd_import(dorf_ctx *ctx, int argc, char **argv);
+int cmd_info(dorf_ctx *ctx, int argc, char **argv);
+
+/* Prints "dorf: <message>" for the context's last failure to stderr; returns the exit code. */
+int cli_report_failure(dorf_ctx *ctx, dorf_status status);
+
+/* Prints a usage error and a hint to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Shows progress of long work on stderr when it is a terminal (a line redrawn at most ten
+ * times a second), and nothing otherwise. cli_progress_done() ends the line.
+ */
+void cli_progress_attach(dorf_ctx *ctx);
+void cli_progress_done(void);
+
+#endif

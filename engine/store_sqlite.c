@@ -1,0 +1,376 @@
+/*
+ * store_sqlite.c: the SpatiaLite store: opening a region file, its connection settings and
+ * the numbered schema migrations.
+ *
+ * A region file is an SQLite database with SpatiaLite's metadata, so that GIS tools (QGIS,
+ * ogrinfo) open it as it is. It runs in WAL mode with synchronous=FULL (an acknowledged
+ * commit survives a crash or power loss), foreign keys on, and SQLITE_DBCONFIG_DEFENSIVE
+ * (no SQL can corrupt the file through writable_schema or shadow tables). PRAGMA
+ * application_id marks the file as dorf's and PRAGMA user_version holds its schema version;
+ * each migration runs in its own transaction together with the version bump, so a file is
+ * always at exactly one version.
+ */
+#include "store_sqlite.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <spatialite.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dorf/alloc.h"
+
+/*
+ * The migrations, in order: migrations[i] brings a file from version i to version i + 1.
+ * Never edit one that has shipped; add a new one.
+ */
+static const char *const migrations[DORF_SCHEMA_VERSION] = {
+    /* 1: the region model. */
+    "SELECT InitSpatialMetadata(0, 'NONE');"
+    "SELECT InsertEpsgSrid(4326), InsertEpsgSrid(3035), InsertEpsgSrid(25832),"
+    "       InsertEpsgSrid(25833);"
+    "CREATE TABLE region_meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "CREATE TABLE road_node ("
+    "  id INTEGER PRIMARY KEY,"
+    "  osm_id INTEGER NOT NULL,"
+    "  lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),"
+    "  lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90));"
+    "CREATE TABLE road_edge ("
+    "  id INTEGER PRIMARY KEY,"
+    "  from_node INTEGER NOT NULL REFERENCES road_node(id),"
+    "  to_node INTEGER NOT NULL REFERENCES road_node(id),"
+    "  osm_way_id INTEGER NOT NULL,"
+    "  highway TEXT NOT NULL,"
+    "  length_m REAL NOT NULL CHECK (length_m >= 0),"
+    "  maxspeed_kmh REAL,"
+    "  access_forward INTEGER NOT NULL CHECK (access_forward BETWEEN 0 AND 7),"
+    "  access_backward INTEGER NOT NULL CHECK (access_backward BETWEEN 0 AND 7),"
+    "  name TEXT,"
+    "  surface TEXT);"
+    "SELECT AddGeometryColumn('road_edge', 'geom', 4326, 'LINESTRING', 'XY', 1);"
+    "CREATE INDEX road_edge_from ON road_edge(from_node);"
+    "CREATE INDEX road_edge_to ON road_edge(to_node);"
+    "CREATE TABLE building ("
+    "  id INTEGER PRIMARY KEY,"
+    "  osm_type TEXT NOT NULL CHECK (osm_type IN ('w', 'r')),"
+    "  osm_id INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  lon REAL NOT NULL,"
+    "  lat REAL NOT NULL,"
+    "  area_m2 REAL NOT NULL CHECK (area_m2 >= 0),"
+    "  levels INTEGER NOT NULL DEFAULT 0,"
+    "  households INTEGER NOT NULL CHECK (households >= 0),"
+    "  household_source TEXT NOT NULL);"
+    "SELECT AddGeometryColumn('building', 'geom', 4326, 'MULTIPOLYGON', 'XY', 1);"
+    "SELECT CreateSpatialIndex('building', 'geom');"
+    "CREATE TABLE household ("
+    "  id INTEGER PRIMARY KEY,"
+    "  building_id INTEGER NOT NULL REFERENCES building(id),"
+    "  persons REAL NOT NULL CHECK (persons >= 0));"
+    "CREATE INDEX household_building ON household(building_id);"
+    "CREATE TABLE address ("
+    "  id INTEGER PRIMARY KEY,"
+    "  osm_id INTEGER NOT NULL,"
+    "  street TEXT,"
+    "  housenumber TEXT,"
+    "  postcode TEXT,"
+    "  city TEXT,"
+    "  building_id INTEGER REFERENCES building(id));"
+    "SELECT AddGeometryColumn('address', 'geom', 4326, 'POINT', 'XY', 1);"
+    "CREATE TABLE place ("
+    "  id INTEGER PRIMARY KEY,"
+    "  osm_type TEXT NOT NULL CHECK (osm_type IN ('n', 'w', 'r')),"
+    "  osm_id INTEGER NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  osm_key TEXT NOT NULL,"
+    "  osm_value TEXT NOT NULL,"
+    "  name TEXT,"
+    "  opening_hours TEXT,"
+    "  opening_hours_error TEXT,"
+    "  phone TEXT,"
+    "  website TEXT,"
+    "  street TEXT,"
+    "  housenumber TEXT,"
+    "  postcode TEXT,"
+    "  city TEXT);"
+    "SELECT AddGeometryColumn('place', 'geom', 4326, 'POINT', 'XY', 1);"
+    "SELECT CreateSpatialIndex('place', 'geom');"
+    "CREATE INDEX place_category ON place(category);",
+
+    /* 2: turn restrictions and the import's record of what it skipped. */
+    "CREATE TABLE turn_restriction ("
+    "  id INTEGER PRIMARY KEY,"
+    "  osm_relation_id INTEGER NOT NULL,"
+    "  from_way_id INTEGER NOT NULL,"
+    "  via_node INTEGER NOT NULL REFERENCES road_node(id),"
+    "  to_way_id INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  only_turn INTEGER NOT NULL CHECK (only_turn IN (0, 1)),"
+    "  modes INTEGER NOT NULL CHECK (modes BETWEEN 0 AND 7));"
+    "CREATE TABLE import_issue ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  osm_type TEXT NOT NULL,"
+    "  osm_id INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL);"
+    "CREATE INDEX import_issue_kind ON import_issue(kind);",
+};
+
+dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {
+    return dorf_fail(s->base.ctx, DORF_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+dorf_status sqlite_store_prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **out) {
+    if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
+        return sqlite_store_fail(s, "preparing a statement");
+    }
+    return DORF_OK;
+}
+
+dorf_status sqlite_store_exec(struct sqlite_store *s, const char *sql) {
+    char *err = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        dorf_status st = dorf_fail(s->base.ctx, DORF_EIO, "%s: %s", s->path,
+                                   err ? err : sqlite3_errmsg(s->db));
+        sqlite3_free(err);
+        return st;
+    }
+    return DORF_OK;
+}
+
+static dorf_status query_int(struct sqlite_store *s, const char *sql, int *out) {
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(stmt, 0);
+        st = DORF_OK;
+    } else {
+        st = sqlite_store_fail(s, "reading the schema");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static void sqlite_store_close(dorf_store *store) {
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    if (s->db) {
+        sqlite3_close(s->db);
+    }
+    if (s->spatialite_cache) {
+        spatialite_cleanup_ex(s->spatialite_cache);
+    }
+    dorf_free(s->path);
+    dorf_free(s);
+}
+
+static int sqlite_store_version(const dorf_store *store) {
+    return ((const struct sqlite_store *)store)->version;
+}
+
+static dorf_status sqlite_store_check(dorf_store *store) {
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, "PRAGMA integrity_check", &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (sqlite3_step(stmt) != SQLITE_ROW) {
+        st = sqlite_store_fail(s, "integrity check");
+    } else if (strcmp((const char *)sqlite3_column_text(stmt, 0), "ok") != 0) {
+        st = dorf_fail(s->base.ctx, DORF_EIO, "%s: integrity check failed: %s", s->path,
+                       (const char *)sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if ((st = sqlite_store_prepare(s, "PRAGMA foreign_key_check", &stmt)) != DORF_OK) {
+        return st;
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        st = dorf_fail(s->base.ctx, DORF_EIO, "%s: table %s row %lld refers to a missing %s row",
+                       s->path, (const char *)sqlite3_column_text(stmt, 0),
+                       (long long)sqlite3_column_int64(stmt, 1),
+                       (const char *)sqlite3_column_text(stmt, 2));
+    } else if (rc != SQLITE_DONE) {
+        st = sqlite_store_fail(s, "foreign key check");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static const struct dorf_store_ops sqlite_ops = {
+    .name = "spatialite",
+    .close = sqlite_store_close,
+    .version = sqlite_store_version,
+    .replace_region = sqlite_store_replace_region,
+    .load_region = sqlite_store_load_region,
+    .summarize = sqlite_store_summarize,
+    .each_issue = sqlite_store_each_issue,
+    .check = sqlite_store_check,
+};
+
+/* Runs migrations until the file is at `target`, each in its own transaction. */
+static dorf_status migrate(struct sqlite_store *s, int target) {
+    for (int v = s->version; v < target; v++) {
+        char bump[96];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d; PRAGMA application_id = %d;", v + 1,
+                 DORF_SQLITE_APPLICATION_ID);
+        dorf_status st = sqlite_store_exec(s, "BEGIN IMMEDIATE");
+        if (st == DORF_OK) {
+            st = sqlite_store_exec(s, migrations[v]);
+        }
+        if (st == DORF_OK) {
+            st = sqlite_store_exec(s, bump);
+        }
+        if (st == DORF_OK) {
+            st = sqlite_store_exec(s, "COMMIT");
+        }
+        if (st != DORF_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return dorf_fail_prefix(s->base.ctx, st, "migrating the schema to version %d", v + 1);
+        }
+        s->version = v + 1;
+    }
+    return DORF_OK;
+}
+
+/* Refuses files that are not dorf regions or that a newer dorf wrote. */
+static dorf_status check_identity(struct sqlite_store *s) {
+    int app_id = 0;
+    int tables = 0;
+    dorf_status st = query_int(s, "PRAGMA application_id", &app_id);
+    if (st != DORF_OK) {
+        return dorf_fail(s->base.ctx, DORF_EVERSION,
+                         "%s is not a dorf region (not an SQLite database: %s); "
+                         "pass the region file made by `dorf import`",
+                         s->path, sqlite3_errmsg(s->db));
+    }
+    if ((st = query_int(s, "PRAGMA user_version", &s->version)) != DORF_OK ||
+        (st = query_int(s, "SELECT count(*) FROM sqlite_master", &tables)) != DORF_OK) {
+        return st;
+    }
+    if (app_id != DORF_SQLITE_APPLICATION_ID && (app_id != 0 || tables > 0)) {
+        return dorf_fail(s->base.ctx, DORF_EVERSION,
+                         "%s is an SQLite database but not a dorf region; "
+                         "choose another --db path",
+                         s->path);
+    }
+    if (s->version > DORF_SCHEMA_VERSION) {
+        return dorf_fail(s->base.ctx, DORF_EVERSION,
+                         "%s was written by a newer dorf (schema version %d, this dorf knows up "
+                         "to %d); upgrade dorf to open it",
+                         s->path, s->version, DORF_SCHEMA_VERSION);
+    }
+    return DORF_OK;
+}
+
+static dorf_status configure(struct sqlite_store *s) {
+    int on = 1;
+    if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on) != SQLITE_OK ||
+        sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK ||
+        sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK) {
+        return sqlite_store_fail(s, "configuring the connection");
+    }
+    s->spatialite_cache = spatialite_alloc_connection();
+    if (!s->spatialite_cache) {
+        return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory starting SpatiaLite");
+    }
+    spatialite_init_ex(s->db, s->spatialite_cache, 0);
+    return DORF_OK;
+}
+
+static dorf_status configure_writable(struct sqlite_store *s) {
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, "PRAGMA journal_mode = WAL", &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (sqlite3_step(stmt) != SQLITE_ROW ||
+        strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") != 0) {
+        st = dorf_fail(s->base.ctx, DORF_EIO,
+                       "%s: cannot switch to write-ahead logging (%s); is the file on a local, "
+                       "writable file system?",
+                       s->path, sqlite3_errmsg(s->db));
+    }
+    sqlite3_finalize(stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    return sqlite_store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+}
+
+dorf_status dorf_store_sqlite_open_at_version(dorf_ctx *ctx, const char *path, unsigned flags,
+                                              int version, dorf_store **out) {
+    *out = NULL;
+    const int readonly = (flags & DORF_STORE_READONLY) != 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT) {
+            return dorf_fail(ctx, DORF_EIO, "%s: %s", path, strerror(errno));
+        }
+        if (!(flags & DORF_STORE_CREATE) || readonly) {
+            return dorf_fail(ctx, DORF_ENOTFOUND,
+                             "%s: no such region; make one with `dorf import --db %s EXTRACT`",
+                             path, path);
+        }
+    } else if (S_ISDIR(sb.st_mode)) {
+        return dorf_fail(ctx, DORF_EINVAL, "%s is a directory; --db takes a file path", path);
+    }
+
+    struct sqlite_store *s = dorf_calloc(1, sizeof *s);
+    if (!s || !(s->path = dorf_strdup(path))) {
+        dorf_free(s);
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory opening %s", path);
+    }
+    s->base.ops = &sqlite_ops;
+    s->base.ctx = ctx;
+    s->readonly = readonly;
+
+    int open_flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (flags & DORF_STORE_CREATE) {
+        open_flags |= SQLITE_OPEN_CREATE;
+    }
+    dorf_status st;
+    if (sqlite3_open_v2(path, &s->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        st = dorf_fail(ctx, DORF_EIO, "%s: cannot open: %s", path,
+                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    if ((st = configure(s)) != DORF_OK || (st = check_identity(s)) != DORF_OK) {
+        goto fail;
+    }
+    if (s->version < version) {
+        if (readonly) {
+            st = dorf_fail(ctx, DORF_EVERSION,
+                           "%s has schema version %d and needs migrating to %d; open it once "
+                           "without read-only access",
+                           path, s->version, version);
+            goto fail;
+        }
+    }
+    if (!readonly) {
+        if ((st = configure_writable(s)) != DORF_OK || (st = migrate(s, version)) != DORF_OK) {
+            goto fail;
+        }
+    }
+    *out = &s->base;
+    return DORF_OK;
+
+fail:
+    sqlite_store_close(&s->base);
+    return st;
+}
+
+dorf_status dorf_store_sqlite_open(dorf_ctx *ctx, const char *path, unsigned flags,
+                                   dorf_store **out) {
+    return dorf_store_sqlite_open_at_version(ctx, path, flags, DORF_SCHEMA_VERSION, out);
+}

@@ -1,0 +1,318 @@
+/*
+ * store_sqlite_region.c: saving, loading and summarising the region in the SpatiaLite store.
+ *
+ * A region is replaced in one transaction (delete the old rows, insert the new), so readers
+ * see either the old region or the new one, and an interrupt or failure mid-way rolls back
+ * to the old. Geometries travel as WKB through SpatiaLite's GeomFromWKB/AsBinary.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dorf/alloc.h"
+#include "store_sqlite.h"
+
+/* How often (in rows) the writer reports progress and polls for an interrupt. */
+#define ROWS_PER_TICK 4096
+
+/* Statement texts, in the order the writer uses them. */
+enum {
+    INS_META,
+    INS_NODE,
+    INS_EDGE,
+    INS_RESTRICTION,
+    INS_BUILDING,
+    INS_HOUSEHOLD,
+    INS_ADDRESS,
+    INS_PLACE,
+    INS_ISSUE,
+    INS_COUNT
+};
+
+static const char *const insert_sql[INS_COUNT] = {
+    "INSERT INTO region_meta(key, value) VALUES (?, ?)",
+    "INSERT INTO road_node(id, osm_id, lon, lat) VALUES (?, ?, ?, ?)",
+    "INSERT INTO road_edge(id, from_node, to_node, osm_way_id, highway, length_m, maxspeed_kmh,"
+    " access_forward, access_backward, name, surface, geom)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))",
+    "INSERT INTO turn_restriction(osm_relation_id, from_way_id, via_node, to_way_id, kind,"
+    " only_turn, modes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO building(id, osm_type, osm_id, kind, lon, lat, area_m2, levels, households,"
+    " household_source, geom) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " CastToMultiPolygon(GeomFromWKB(?, 4326)))",
+    "INSERT INTO household(building_id, persons) VALUES (?, ?)",
+    "INSERT INTO address(osm_id, street, housenumber, postcode, city, building_id, geom)"
+    " VALUES (?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
+    "INSERT INTO place(osm_type, osm_id, category, osm_key, osm_value, name, opening_hours,"
+    " opening_hours_error, phone, website, street, housenumber, postcode, city, geom)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
+    "INSERT INTO import_issue(kind, osm_type, osm_id, detail) VALUES (?, ?, ?, ?)",
+};
+
+/* Order matters: rows that others refer to are deleted last. */
+static const char clear_region_sql[] = "DELETE FROM household;"
+                                       "DELETE FROM address;"
+                                       "DELETE FROM building;"
+                                       "DELETE FROM turn_restriction;"
+                                       "DELETE FROM road_edge;"
+                                       "DELETE FROM road_node;"
+                                       "DELETE FROM place;"
+                                       "DELETE FROM import_issue;"
+                                       "DELETE FROM region_meta;";
+
+struct writer {
+    struct sqlite_store *s;
+    sqlite3_stmt *stmt[INS_COUNT];
+    uint64_t rows;
+    uint64_t total;
+    unsigned char *wkb;
+    size_t wkb_cap;
+};
+
+static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text) {
+    if (text) {
+        sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(stmt, col);
+    }
+}
+
+/* Steps and resets an insert; polls the interrupt flag every ROWS_PER_TICK rows. */
+static dorf_status step_insert(struct writer *w, int which, const char *what) {
+    sqlite3_stmt *stmt = w->stmt[which];
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE) {
+        return sqlite_store_fail(w->s, what);
+    }
+    if (++w->rows % ROWS_PER_TICK == 0) {
+        dorf_progress(w->s->base.ctx, "writing region", w->rows, w->total);
+        if (dorf_ctx_interrupted(w->s->base.ctx)) {
+            return dorf_fail(w->s->base.ctx, DORF_EINTR,
+                             "interrupted while writing; the previous region is unchanged");
+        }
+    }
+    return DORF_OK;
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+    memcpy(p, &v, 4);
+}
+
+/* Encodes an edge's shape as a little-endian WKB LineString into w->wkb. */
+static dorf_status encode_linestring(struct writer *w, const dorf_region *r,
+                                     const dorf_road_edge *e, size_t *size) {
+    size_t need = 9 + (size_t)e->point_count * 16;
+    if (dorf_grow((void **)&w->wkb, &w->wkb_cap, need, 1) != 0) {
+        return dorf_fail(w->s->base.ctx, DORF_ENOMEM, "out of memory encoding a road shape");
+    }
+    unsigned char *p = w->wkb;
+    *p++ = 1; /* little endian; dorf builds only on little-endian hosts (checked in CMake) */
+    put_u32(p, 2);
+    put_u32(p + 4, e->point_count);
+    p += 8;
+    for (uint32_t i = 0; i < e->point_count; i++) {
+        const dorf_point *pt = &r->points[e->point_first + i];
+        memcpy(p, &pt->lon_deg, 8);
+        memcpy(p + 8, &pt->lat_deg, 8);
+        p += 16;
+    }
+    *size = need;
+    return DORF_OK;
+}
+
+static dorf_status write_meta(struct writer *w, const char *key, const char *value) {
+    sqlite3_stmt *stmt = w->stmt[INS_META];
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, value ? value : "", -1, SQLITE_TRANSIENT);
+    return step_insert(w, INS_META, "writing region facts");
+}
+
+static dorf_status write_meta_number(struct writer *w, const char *key, double value) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", value);
+    return write_meta(w, key, buf);
+}
+
+static dorf_status write_all(struct writer *w, const dorf_region *r) {
+    dorf_status st;
+    const dorf_region_meta *m = &r->meta;
+    if ((st = write_meta(w, "source", m->source)) != DORF_OK ||
+        (st = write_meta(w, "imported_at", m->imported_at)) != DORF_OK ||
+        (st = write_meta_number(w, "crs_epsg", m->crs_epsg)) != DORF_OK ||
+        (st = write_meta_number(w, "min_lon", m->min_lon_deg)) != DORF_OK ||
+        (st = write_meta_number(w, "min_lat", m->min_lat_deg)) != DORF_OK ||
+        (st = write_meta_number(w, "max_lon", m->max_lon_deg)) != DORF_OK ||
+        (st = write_meta_number(w, "max_lat", m->max_lat_deg)) != DORF_OK ||
+        (st = write_meta_number(w, "persons_per_household", m->persons_per_household)) !=
+            DORF_OK) {
+        return st;
+    }
+    for (size_t i = 0; i < r->node_count; i++) {
+        sqlite3_stmt *stmt = w->stmt[INS_NODE];
+        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
+        sqlite3_bind_int64(stmt, 2, r->nodes[i].osm_id);
+        sqlite3_bind_double(stmt, 3, r->nodes[i].lon_deg);
+        sqlite3_bind_double(stmt, 4, r->nodes[i].lat_deg);
+        if ((st = step_insert(w, INS_NODE, "writing road nodes")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->edge_count; i++) {
+        const dorf_road_edge *e = &r->edges[i];
+        sqlite3_stmt *stmt = w->stmt[INS_EDGE];
+        size_t wkb_size = 0;
+        if ((st = encode_linestring(w, r, e, &wkb_size)) != DORF_OK) {
+            return st;
+        }
+        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
+        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)e->from + 1);
+        sqlite3_bind_int64(stmt, 3, (sqlite3_int64)e->to + 1);
+        sqlite3_bind_int64(stmt, 4, e->osm_way_id);
+        sqlite3_bind_text(stmt, 5, dorf_highway_name(e->highway), -1, SQLITE_STATIC);
+        sqlite3_bind_double(stmt, 6, e->length_m);
+        if (e->maxspeed_kmh > 0) {
+            sqlite3_bind_double(stmt, 7, e->maxspeed_kmh);
+        }
+        sqlite3_bind_int(stmt, 8, e->access_forward);
+        sqlite3_bind_int(stmt, 9, e->access_backward);
+        bind_text_or_null(stmt, 10, e->name);
+        bind_text_or_null(stmt, 11, e->surface);
+        sqlite3_bind_blob(stmt, 12, w->wkb, (int)wkb_size, SQLITE_STATIC);
+        if ((st = step_insert(w, INS_EDGE, "writing road edges")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->restriction_count; i++) {
+        const dorf_turn_restriction *t = &r->restrictions[i];
+        sqlite3_stmt *stmt = w->stmt[INS_RESTRICTION];
+        sqlite3_bind_int64(stmt, 1, t->osm_relation_id);
+        sqlite3_bind_int64(stmt, 2, t->from_way_id);
+        sqlite3_bind_int64(stmt, 3, (sqlite3_int64)t->via_node + 1);
+        sqlite3_bind_int64(stmt, 4, t->to_way_id);
+        sqlite3_bind_text(stmt, 5, t->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 6, t->only ? 1 : 0);
+        sqlite3_bind_int(stmt, 7, t->modes);
+        if ((st = step_insert(w, INS_RESTRICTION, "writing turn restrictions")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->building_count; i++) {
+        const dorf_building *b = &r->buildings[i];
+        sqlite3_stmt *stmt = w->stmt[INS_BUILDING];
+        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
+        sqlite3_bind_text(stmt, 2, b->osm_is_relation ? "r" : "w", 1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, b->osm_id);
+        sqlite3_bind_text(stmt, 4, b->kind ? b->kind : "yes", -1, SQLITE_STATIC);
+        sqlite3_bind_double(stmt, 5, b->lon_deg);
+        sqlite3_bind_double(stmt, 6, b->lat_deg);
+        sqlite3_bind_double(stmt, 7, b->area_m2);
+        sqlite3_bind_int(stmt, 8, b->levels);
+        sqlite3_bind_int(stmt, 9, b->households);
+        sqlite3_bind_text(stmt, 10, dorf_household_source_name(b->household_source), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, 11, b->wkb, (int)b->wkb_size, SQLITE_STATIC);
+        if ((st = step_insert(w, INS_BUILDING, "writing buildings")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->household_count; i++) {
+        sqlite3_stmt *stmt = w->stmt[INS_HOUSEHOLD];
+        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)r->households[i].building + 1);
+        sqlite3_bind_double(stmt, 2, r->households[i].persons);
+        if ((st = step_insert(w, INS_HOUSEHOLD, "writing households")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->address_count; i++) {
+        const dorf_address *a = &r->addresses[i];
+        sqlite3_stmt *stmt = w->stmt[INS_ADDRESS];
+        sqlite3_bind_int64(stmt, 1, a->osm_id);
+        bind_text_or_null(stmt, 2, a->street);
+        bind_text_or_null(stmt, 3, a->housenumber);
+        bind_text_or_null(stmt, 4, a->postcode);
+        bind_text_or_null(stmt, 5, a->city);
+        if (a->building >= 0) {
+            sqlite3_bind_int64(stmt, 6, (sqlite3_int64)a->building + 1);
+        }
+        sqlite3_bind_double(stmt, 7, a->lon_deg);
+        sqlite3_bind_double(stmt, 8, a->lat_deg);
+        if ((st = step_insert(w, INS_ADDRESS, "writing addresses")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->place_count; i++) {
+        const dorf_place *p = &r->places[i];
+        sqlite3_stmt *stmt = w->stmt[INS_PLACE];
+        char type[2] = {p->osm_type, '\0'};
+        sqlite3_bind_text(stmt, 1, type, 1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(stmt, 2, p->osm_id);
+        sqlite3_bind_text(stmt, 3, dorf_category_name(p->category), -1, SQLITE_STATIC);
+        bind_text_or_null(stmt, 4, p->osm_key);
+        bind_text_or_null(stmt, 5, p->osm_value);
+        bind_text_or_null(stmt, 6, p->name);
+        bind_text_or_null(stmt, 7, p->opening_hours);
+        bind_text_or_null(stmt, 8, p->opening_hours_error);
+        bind_text_or_null(stmt, 9, p->phone);
+        bind_text_or_null(stmt, 10, p->website);
+        bind_text_or_null(stmt, 11, p->street);
+        bind_text_or_null(stmt, 12, p->housenumber);
+        bind_text_or_null(stmt, 13, p->postcode);
+        bind_text_or_null(stmt, 14, p->city);
+        sqlite3_bind_double(stmt, 15, p->lon_deg);
+        sqlite3_bind_double(stmt, 16, p->lat_deg);
+        if ((st = step_insert(w, INS_PLACE, "writing places")) != DORF_OK) {
+            return st;
+        }
+    }
+    for (size_t i = 0; i < r->issue_count; i++) {
+        const dorf_import_issue *is = &r->issues[i];
+        sqlite3_stmt *stmt = w->stmt[INS_ISSUE];
+        char type[2] = {is->osm_type, '\0'};
+        sqlite3_bind_text(stmt, 1, is->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, type, 1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(stmt, 3, is->osm_id);
+        sqlite3_bind_text(stmt, 4, is->detail ? is->detail : "", -1, SQLITE_STATIC);
+        if ((st = step_insert(w, INS_ISSUE, "writing import issues")) != DORF_OK) {
+            return st;
+        }
+    }
+    return DORF_OK;
+}
+
+dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *region) {
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    if (s->readonly) {
+        return dorf_fail(store->ctx, DORF_EINVAL, "%s is open read-only", s->path);
+    }
+    struct writer w = {.s = s};
+    w.total = 8 + region->node_count + region->edge_count + region->restriction_count +
+              region->building_count + region->household_count + region->address_count +
+              region->place_count + region->issue_count;
+    dorf_status st = sqlite_store_exec(s, "BEGIN IMMEDIATE");
+    if (st != DORF_OK) {
+        return st;
+    }
+    for (int i = 0; i < INS_COUNT && st == DORF_OK; i++) {
+        st = sqlite_store_prepare(s, insert_sql[i], &w.stmt[i]);
+    }
+    if (st == DORF_OK) {
+        st = sqlite_store_exec(s, clear_region_sql);
+    }
+    if (st == DORF_OK) {
+        st = write_all(&w, region);
+    }
+    for (int i = 0; i < INS_COUNT; i++) {
+        sqlite3_finalize(w.stmt[i]);
+    }
+    dorf_free(w.wkb);
+    if (st == DORF_OK) {
+        dorf_progress(store->ctx, "writing region", w.total, w.total);
+        st = sqlite_store_exec(s, "COMMIT");
+    }
+    if (st != DORF_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return st;
+}
