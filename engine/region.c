@@ -27,7 +27,7 @@ static const char *const category_names[DORF_CAT_COUNT] = {
 };
 
 static const char *const household_source_names[] = {
-    "none", "flats", "addresses", "floor_area", "default",
+    "none", "flats", "addresses", "floor_area", "default", "residential_area",
 };
 
 const char *dorf_mode_name(dorf_mode mode) {
@@ -66,7 +66,7 @@ dorf_status dorf_category_from_name(const char *name, dorf_category *out) {
 }
 
 const char *dorf_household_source_name(dorf_household_source src) {
-    return (unsigned)src <= DORF_HH_DEFAULT ? household_source_names[src] : "?";
+    return (unsigned)src <= DORF_HH_RESIDENTIAL_AREA ? household_source_names[src] : "?";
 }
 
 dorf_status dorf_region_new(dorf_ctx *ctx, dorf_region **out) {

@@ -87,6 +87,7 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
     "  category TEXT NOT NULL,"
     "  osm_key TEXT NOT NULL,"
     "  osm_value TEXT NOT NULL,"
+    "  shop TEXT,"
     "  name TEXT,"
     "  opening_hours TEXT,"
     "  opening_hours_error TEXT,"

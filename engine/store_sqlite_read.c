@@ -160,12 +160,12 @@ static const char load_addresses_sql[] =
     "SELECT osm_id, street, housenumber, postcode, city, building_id, X(geom), Y(geom)"
     " FROM address ORDER BY id";
 static const char load_places_sql[] =
-    "SELECT osm_type, osm_id, category, osm_key, osm_value, name, opening_hours,"
+    "SELECT osm_type, osm_id, category, osm_key, osm_value, shop, name, opening_hours,"
     " opening_hours_error, phone, website, street, housenumber, postcode, city, X(geom), Y(geom)"
     " FROM place ORDER BY id";
 
 static dorf_household_source household_source_from_name(const char *name) {
-    for (int i = DORF_HH_NONE; i <= DORF_HH_DEFAULT; i++) {
+    for (int i = DORF_HH_NONE; i <= DORF_HH_RESIDENTIAL_AREA; i++) {
         if (name && strcmp(name, dorf_household_source_name((dorf_household_source)i)) == 0) {
             return (dorf_household_source)i;
         }
@@ -280,15 +280,15 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table,
             DORF_OK) {
             p.category = DORF_CAT_OTHER;
         }
-        const char **text[] = {&p.osm_key,     &p.osm_value, &p.name,   &p.opening_hours,
-                               &p.opening_hours_error,       &p.phone,  &p.website,
-                               &p.street,      &p.housenumber,          &p.postcode,
-                               &p.city};
+        const char **text[] = {&p.osm_key, &p.osm_value, &p.shop,   &p.name,
+                               &p.opening_hours,         &p.opening_hours_error,
+                               &p.phone,   &p.website,   &p.street, &p.housenumber,
+                               &p.postcode, &p.city};
         for (int i = 0; i < (int)(sizeof text / sizeof text[0]); i++) {
             *text[i] = column_text_req(r, stmt, 3 + i, &oom);
         }
-        p.lon_deg = sqlite3_column_double(stmt, 14);
-        p.lat_deg = sqlite3_column_double(stmt, 15);
+        p.lon_deg = sqlite3_column_double(stmt, 15);
+        p.lat_deg = sqlite3_column_double(stmt, 16);
         st = dorf_region_add_place(ctx, r, &p);
         break;
     }
@@ -383,7 +383,7 @@ dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) 
         {"SELECT count(*) FROM household", &out->households},
         {"SELECT count(*) FROM address", &out->addresses},
         {"SELECT count(*) FROM place", &out->places},
-        {"SELECT count(*) FROM place WHERE osm_key = 'shop'", &out->shops},
+        {"SELECT count(*) FROM place WHERE shop IS NOT NULL", &out->shops},
         {"SELECT count(*) FROM place WHERE opening_hours IS NOT NULL", &out->opening_hours},
         {"SELECT count(*) FROM place WHERE opening_hours_error IS NOT NULL",
          &out->opening_hours_unparsed},

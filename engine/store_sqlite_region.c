@@ -43,9 +43,9 @@ static const char *const insert_sql[INS_COUNT] = {
     "INSERT INTO household(building_id, persons) VALUES (?, ?)",
     "INSERT INTO address(osm_id, street, housenumber, postcode, city, building_id, geom)"
     " VALUES (?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
-    "INSERT INTO place(osm_type, osm_id, category, osm_key, osm_value, name, opening_hours,"
+    "INSERT INTO place(osm_type, osm_id, category, osm_key, osm_value, shop, name, opening_hours,"
     " opening_hours_error, phone, website, street, housenumber, postcode, city, geom)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
     "INSERT INTO import_issue(kind, osm_type, osm_id, detail) VALUES (?, ?, ?, ?)",
 };
 
@@ -251,17 +251,15 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
         sqlite3_bind_text(stmt, 3, dorf_category_name(p->category), -1, SQLITE_STATIC);
         bind_text_or_null(stmt, 4, p->osm_key);
         bind_text_or_null(stmt, 5, p->osm_value);
-        bind_text_or_null(stmt, 6, p->name);
-        bind_text_or_null(stmt, 7, p->opening_hours);
-        bind_text_or_null(stmt, 8, p->opening_hours_error);
-        bind_text_or_null(stmt, 9, p->phone);
-        bind_text_or_null(stmt, 10, p->website);
-        bind_text_or_null(stmt, 11, p->street);
-        bind_text_or_null(stmt, 12, p->housenumber);
-        bind_text_or_null(stmt, 13, p->postcode);
-        bind_text_or_null(stmt, 14, p->city);
-        sqlite3_bind_double(stmt, 15, p->lon_deg);
-        sqlite3_bind_double(stmt, 16, p->lat_deg);
+        const char *const text[] = {p->shop,   p->name,        p->opening_hours,
+                                    p->opening_hours_error,  p->phone,
+                                    p->website, p->street,   p->housenumber,
+                                    p->postcode, p->city};
+        for (int k = 0; k < (int)(sizeof text / sizeof text[0]); k++) {
+            bind_text_or_null(stmt, 6 + k, text[k]);
+        }
+        sqlite3_bind_double(stmt, 16, p->lon_deg);
+        sqlite3_bind_double(stmt, 17, p->lat_deg);
         if ((st = step_insert(w, INS_PLACE, "writing places")) != DORF_OK) {
             return st;
         }

@@ -12,7 +12,10 @@
  *   4. buildings of unknown use (building=yes and the like) with an address: one household
  *      per distinct address, if the footprint is at least 30 m2 (a garage with a house number
  *      is not a home);
- *   5. everything else (barns, garages, churches, shops ...): none.
+ *   5. buildings of unknown use without an address, inside a landuse=residential area, with
+ *      a house-sized footprint (60 to 300 m2): one household. Rural OSM data often maps
+ *      houses as building=yes without addresses; garages are smaller, barns mostly larger;
+ *   6. everything else (barns, garages, churches, shops ...): none.
  * Addresses count for the building they lie in (GEOS point-in-polygon over an STR tree) or
  * the building that carries them. Persons per household is a region-wide figure.
  */
@@ -76,22 +79,112 @@ int estimate_households(const struct building_facts *b, dorf_household_source *s
         *source = DORF_HH_ADDRESSES;
         return addresses;
     }
+    if (kind_in(kind, unknown_kinds) && addresses == 0 && b->in_residential_area &&
+        b->area_m2 >= 60.0 && b->area_m2 <= 300.0) {
+        *source = DORF_HH_RESIDENTIAL_AREA;
+        return 1;
+    }
     return 0;
 }
 
-struct candidates {
-    uint32_t *items;
-    size_t count, cap;
+/* Polygons in an STR tree, asked which one contains a point (GEOS, prepared geometries). */
+struct polygon_index {
+    GEOSContextHandle_t geos;
+    GEOSSTRtree *tree;
+    GEOSGeometry **geoms;
+    const GEOSPreparedGeometry **prepared;
+    size_t count;
+    uint32_t *hits; /* scratch for tree queries */
+    size_t hit_count, hit_cap;
     int oom;
 };
 
 static void collect(void *item, void *user) {
-    struct candidates *c = user;
-    if (dorf_grow((void **)&c->items, &c->cap, c->count + 1, sizeof *c->items) != 0) {
-        c->oom = 1;
+    struct polygon_index *ix = user;
+    if (dorf_grow((void **)&ix->hits, &ix->hit_cap, ix->hit_count + 1, sizeof *ix->hits) != 0) {
+        ix->oom = 1;
         return;
     }
-    c->items[c->count++] = (uint32_t)(uintptr_t)item;
+    ix->hits[ix->hit_count++] = (uint32_t)(uintptr_t)item;
+}
+
+static void polygon_index_free(struct polygon_index *ix) {
+    for (size_t i = 0; i < ix->count; i++) {
+        if (ix->prepared && ix->prepared[i]) {
+            GEOSPreparedGeom_destroy_r(ix->geos, ix->prepared[i]);
+        }
+        if (ix->geoms && ix->geoms[i]) {
+            GEOSGeom_destroy_r(ix->geos, ix->geoms[i]);
+        }
+    }
+    dorf_free(ix->geoms);
+    dorf_free((void *)ix->prepared);
+    dorf_free(ix->hits);
+    if (ix->tree) {
+        GEOSSTRtree_destroy_r(ix->geos, ix->tree);
+    }
+    if (ix->geos) {
+        GEOS_finish_r(ix->geos);
+    }
+    memset(ix, 0, sizeof *ix);
+}
+
+/* Builds the index over `count` WKB polygons; `what` names them in error messages. */
+static dorf_status polygon_index_build(dorf_ctx *ctx, struct polygon_index *ix,
+                                       const unsigned char *const *wkb, const size_t *size,
+                                       size_t stride, size_t count, const char *what) {
+    memset(ix, 0, sizeof *ix);
+    ix->geos = GEOS_init_r();
+    ix->tree = ix->geos ? GEOSSTRtree_create_r(ix->geos, 10) : NULL;
+    ix->geoms = dorf_calloc(count ? count : 1, sizeof *ix->geoms);
+    ix->prepared = dorf_calloc(count ? count : 1, sizeof *ix->prepared);
+    GEOSWKBReader *reader = ix->geos ? GEOSWKBReader_create_r(ix->geos) : NULL;
+    dorf_status st = DORF_OK;
+    if (!ix->tree || !ix->geoms || !ix->prepared || !reader) {
+        st = dorf_fail(ctx, DORF_ENOMEM, "out of memory indexing %s", what);
+        goto done;
+    }
+    ix->count = count;
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *w = *(const unsigned char *const *)((const char *)wkb + i * stride);
+        size_t n = *(const size_t *)((const char *)size + i * stride);
+        ix->geoms[i] = GEOSWKBReader_read_r(ix->geos, reader, w, n);
+        if (!ix->geoms[i] || !(ix->prepared[i] = GEOSPrepare_r(ix->geos, ix->geoms[i]))) {
+            st = dorf_fail(ctx, DORF_EIO, "GEOS cannot read one of the %s", what);
+            goto done;
+        }
+        GEOSSTRtree_insert_r(ix->geos, ix->tree, ix->geoms[i], (void *)(uintptr_t)i);
+    }
+done:
+    if (reader) {
+        GEOSWKBReader_destroy_r(ix->geos, reader);
+    }
+    if (st != DORF_OK) {
+        polygon_index_free(ix);
+    }
+    return st;
+}
+
+/* The first polygon containing (lon, lat) in *found, or -1. DORF_ENOMEM on failure. */
+static dorf_status polygon_index_find(dorf_ctx *ctx, struct polygon_index *ix, double lon,
+                                      double lat, int64_t *found) {
+    *found = -1;
+    if (ix->count == 0) {
+        return DORF_OK;
+    }
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ix->geos, lon, lat);
+    if (!pt) {
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory");
+    }
+    ix->hit_count = 0;
+    GEOSSTRtree_query_r(ix->geos, ix->tree, pt, collect, ix);
+    for (size_t k = 0; k < ix->hit_count && !ix->oom && *found < 0; k++) {
+        if (GEOSPreparedContains_r(ix->geos, ix->prepared[ix->hits[k]], pt) == 1) {
+            *found = ix->hits[k];
+        }
+    }
+    GEOSGeom_destroy_r(ix->geos, pt);
+    return ix->oom ? dorf_fail(ctx, DORF_ENOMEM, "out of memory") : DORF_OK;
 }
 
 static int same_text(const char *a, const char *b) {
@@ -112,98 +205,35 @@ static int by_building(const void *x, const void *y) {
     return (a->address > b->address) - (a->address < b->address);
 }
 
-/* Finds the building each free-standing address point lies in. */
+/* Puts each free-standing address into the building that contains it, if any. */
 static dorf_status locate_addresses(dorf_ctx *ctx, dorf_region *r) {
-    GEOSContextHandle_t geos = GEOS_init_r();
-    GEOSWKBReader *reader = geos ? GEOSWKBReader_create_r(geos) : NULL;
-    GEOSSTRtree *tree = geos ? GEOSSTRtree_create_r(geos, 10) : NULL;
-    GEOSGeometry **geoms = dorf_calloc(r->building_count ? r->building_count : 1, sizeof *geoms);
-    const GEOSPreparedGeometry **prepared =
-        dorf_calloc(r->building_count ? r->building_count : 1, sizeof *prepared);
-    struct candidates c = {0};
-    dorf_status st = DORF_OK;
-    if (!geos || !reader || !tree || !geoms || !prepared) {
-        st = dorf_fail(ctx, DORF_ENOMEM, "out of memory locating addresses");
-        goto done;
-    }
-    for (size_t i = 0; i < r->building_count; i++) {
-        const dorf_building *b = &r->buildings[i];
-        geoms[i] = GEOSWKBReader_read_r(geos, reader, b->wkb, b->wkb_size);
-        if (!geoms[i] || !(prepared[i] = GEOSPrepare_r(geos, geoms[i]))) {
-            st = dorf_fail(ctx, DORF_EIO, "building %lld: GEOS cannot read its footprint",
-                           (long long)b->osm_id);
-            goto done;
-        }
-        GEOSSTRtree_insert_r(geos, tree, geoms[i], (void *)(uintptr_t)i);
-    }
-    for (size_t i = 0; i < r->address_count; i++) {
+    struct polygon_index ix;
+    dorf_status st = polygon_index_build(ctx, &ix, (const unsigned char *const *)&r->buildings[0].wkb,
+                                         &r->buildings[0].wkb_size, sizeof *r->buildings,
+                                         r->building_count, "building footprints");
+    for (size_t i = 0; i < r->address_count && st == DORF_OK; i++) {
         dorf_address *a = &r->addresses[i];
-        if (a->building >= 0) {
-            continue;
-        }
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(geos, a->lon_deg, a->lat_deg);
-        if (!pt) {
-            st = dorf_fail(ctx, DORF_ENOMEM, "out of memory locating addresses");
-            goto done;
-        }
-        c.count = 0;
-        GEOSSTRtree_query_r(geos, tree, pt, collect, &c);
-        for (size_t k = 0; k < c.count && !c.oom; k++) {
-            if (GEOSPreparedContains_r(geos, prepared[c.items[k]], pt) == 1) {
-                a->building = (int32_t)c.items[k];
-                break;
-            }
-        }
-        GEOSGeom_destroy_r(geos, pt);
-        if (c.oom) {
-            st = dorf_fail(ctx, DORF_ENOMEM, "out of memory locating addresses");
-            goto done;
+        int64_t b = -1;
+        if (a->building < 0 &&
+            (st = polygon_index_find(ctx, &ix, a->lon_deg, a->lat_deg, &b)) == DORF_OK) {
+            a->building = (int32_t)b;
         }
     }
-
-done:
-    for (size_t i = 0; geoms && i < r->building_count; i++) {
-        if (prepared[i]) {
-            GEOSPreparedGeom_destroy_r(geos, prepared[i]);
-        }
-        if (geoms[i]) {
-            GEOSGeom_destroy_r(geos, geoms[i]);
-        }
-    }
-    dorf_free(geoms);
-    dorf_free((void *)prepared);
-    dorf_free(c.items);
-    if (tree) {
-        GEOSSTRtree_destroy_r(geos, tree);
-    }
-    if (reader) {
-        GEOSWKBReader_destroy_r(geos, reader);
-    }
-    if (geos) {
-        GEOS_finish_r(geos);
-    }
+    polygon_index_free(&ix);
     return st;
 }
 
-dorf_status build_households(dorf_ctx *ctx, dorf_region *r, const struct building_extra *extra,
-                             dorf_import_report *report) {
-    dorf_status st = locate_addresses(ctx, r);
-    if (st != DORF_OK) {
-        return st;
-    }
-    int *addresses = dorf_calloc(r->building_count ? r->building_count : 1, sizeof *addresses);
+/* Counts distinct (street, housenumber) per building: a shop and its building share one. */
+static dorf_status count_addresses(dorf_ctx *ctx, const dorf_region *r, int *addresses) {
     struct address_ref *order =
         dorf_malloc((r->address_count ? r->address_count : 1) * sizeof *order);
-    if (!addresses || !order) {
-        dorf_free(addresses);
-        dorf_free(order);
-        return dorf_fail(ctx, DORF_ENOMEM, "out of memory estimating households");
+    if (!order) {
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory counting addresses");
     }
     for (size_t i = 0; i < r->address_count; i++) {
         order[i] = (struct address_ref){r->addresses[i].building, (uint32_t)i};
     }
     qsort(order, r->address_count, sizeof *order, by_building);
-    /* Distinct (street, housenumber) per building: a shop and its building share one. */
     for (size_t i = 0; i < r->address_count;) {
         int32_t b = order[i].building;
         size_t j = i;
@@ -222,12 +252,35 @@ dorf_status build_households(dorf_ctx *ctx, dorf_region *r, const struct buildin
         i = j;
     }
     dorf_free(order);
+    return DORF_OK;
+}
 
+dorf_status build_households(dorf_ctx *ctx, dorf_region *r, const struct feature_extras *extra,
+                             dorf_import_report *report) {
+    int *addresses = dorf_calloc(r->building_count ? r->building_count : 1, sizeof *addresses);
+    if (!addresses) {
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory estimating households");
+    }
+    struct polygon_index areas = {0};
+    dorf_status st = locate_addresses(ctx, r);
+    if (st == DORF_OK) {
+        st = count_addresses(ctx, r, addresses);
+    }
+    if (st == DORF_OK) {
+        st = polygon_index_build(ctx, &areas, extra->residential_wkb, extra->residential_size,
+                                 sizeof *extra->residential_wkb, extra->residential_count,
+                                 "residential areas");
+    }
     double persons = r->meta.persons_per_household;
     for (size_t i = 0; i < r->building_count && st == DORF_OK; i++) {
         dorf_building *b = &r->buildings[i];
-        struct building_facts facts = {b->kind, b->area_m2, b->levels, extra[i].flats,
-                                       addresses[i]};
+        struct building_facts facts = {b->kind, b->area_m2, b->levels, extra->buildings[i].flats,
+                                       addresses[i], 0};
+        int64_t area = -1;
+        if ((st = polygon_index_find(ctx, &areas, b->lon_deg, b->lat_deg, &area)) != DORF_OK) {
+            break;
+        }
+        facts.in_residential_area = area >= 0;
         b->households = estimate_households(&facts, &b->household_source);
         if (b->households > 0) {
             report->residential_buildings++;
@@ -239,6 +292,7 @@ dorf_status build_households(dorf_ctx *ctx, dorf_region *r, const struct buildin
             report->persons += persons;
         }
     }
+    polygon_index_free(&areas);
     dorf_free(addresses);
     return st;
 }

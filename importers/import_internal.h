@@ -87,6 +87,7 @@ struct building_facts {
     int levels;         /* building:levels, 0 when not given */
     int flats;          /* building:flats, -1 when not given */
     int addresses;      /* distinct addresses on or inside the building */
+    int in_residential_area; /* its location lies in a landuse=residential area */
 };
 
 /* Estimated households of a building, and how they were estimated. */
@@ -97,13 +98,26 @@ struct building_extra {
     int flats;          /* building:flats, -1 when not given */
 };
 
+/* What the features pass hands to the household estimate, beyond the region itself. */
+struct feature_extras {
+    struct building_extra *buildings; /* parallel to region->buildings */
+    size_t buildings_cap;
+    dorf_arena *arena;                /* owns the WKB below */
+    const unsigned char **residential_wkb; /* landuse=residential areas, WKB in EPSG:4326 */
+    size_t *residential_size;
+    size_t residential_count, residential_cap;
+};
+
+/* Frees what a feature_extras holds (not the struct itself). */
+void feature_extras_release(struct feature_extras *x);
+
 /*
  * Assigns address points to the buildings that contain them (GEOS), counts distinct
  * addresses per building, estimates households per building (writing them into the
  * buildings) and adds one household record per estimated household.
  */
 dorf_status build_households(dorf_ctx *ctx, dorf_region *region,
-                             const struct building_extra *extra, dorf_import_report *report);
+                             const struct feature_extras *extra, dorf_import_report *report);
 
 /* ---- osm_source.c ---- */
 
@@ -133,10 +147,10 @@ dorf_status import_roads(dorf_ctx *ctx, const struct osm_source *src, dorf_regio
 
 /*
  * Reads buildings, places and addresses through OGR, in the region's metric CRS for areas.
- * *extra receives one entry per building (dorf_malloc'ed, the caller frees it).
+ * Fills *extra (zeroed by the caller, released with feature_extras_release even on failure).
  */
 dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
                             dorf_region *region, dorf_import_report *report,
-                            struct building_extra **extra);
+                            struct feature_extras *extra);
 
 #endif

@@ -29,8 +29,7 @@ struct features_state {
     OGRCoordinateTransformationH to_metric;
     struct osm_tags tags;
     dorf_arena *scratch;     /* per-feature tag strings, reset per feature */
-    struct building_extra *extra; /* parallel to region->buildings */
-    size_t extra_cap;
+    struct feature_extras *extra;
     char gdal_error[512];
 };
 
@@ -108,6 +107,7 @@ static dorf_status add_place(struct features_state *s, char osm_type, int64_t os
     int oom = 0;
     p.osm_key = dorf_arena_strdup(s->region->arena, key);
     p.osm_value = dorf_arena_strdup(s->region->arena, value);
+    p.shop = keep(s, "shop", &oom);
     p.name = keep(s, "name", &oom);
     p.opening_hours = keep(s, "opening_hours", &oom);
     p.phone = keep(s, "phone", &oom);
@@ -200,15 +200,47 @@ static dorf_status add_building(struct features_state *s, OGRGeometryH g,
     if (st != DORF_OK) {
         return st;
     }
-    if (dorf_grow((void **)&s->extra, &s->extra_cap, (size_t)index + 1, sizeof *s->extra) != 0) {
+    struct feature_extras *x = s->extra;
+    if (dorf_grow((void **)&x->buildings, &x->buildings_cap, (size_t)index + 1,
+                  sizeof *x->buildings) != 0) {
         return dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading buildings");
     }
-    s->extra[index].flats = parse_count(osm_tag(&s->tags, "building:flats"));
+    x->buildings[index].flats = parse_count(osm_tag(&s->tags, "building:flats"));
     s->report->buildings++;
     if (osm_tag(&s->tags, "addr:housenumber")) {
         return add_address(s, osm_id, lon, lat, (int32_t)index);
     }
     return DORF_OK;
+}
+
+/* Keeps a copy of a residential area's footprint for the household estimate. */
+static dorf_status keep_residential_area(struct features_state *s, OGRGeometryH g) {
+    struct feature_extras *x = s->extra;
+    size_t cap = x->residential_cap;
+    size_t size = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = dorf_arena_alloc(x->arena, size);
+    if (!wkb ||
+        dorf_grow((void **)&x->residential_wkb, &cap, x->residential_count + 1,
+                  sizeof *x->residential_wkb) != 0 ||
+        dorf_grow((void **)&x->residential_size, &x->residential_cap, x->residential_count + 1,
+                  sizeof *x->residential_size) != 0) {
+        return dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading residential areas");
+    }
+    if (OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) != OGRERR_NONE) {
+        return dorf_fail(s->ctx, DORF_EIO, "cannot encode a residential area");
+    }
+    x->residential_wkb[x->residential_count] = wkb;
+    x->residential_size[x->residential_count] = size;
+    x->residential_count++;
+    return DORF_OK;
+}
+
+void feature_extras_release(struct feature_extras *x) {
+    dorf_free(x->buildings);
+    dorf_free((void *)x->residential_wkb);
+    dorf_free(x->residential_size);
+    dorf_arena_free(x->arena);
+    memset(x, 0, sizeof *x);
 }
 
 static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFeatureH f) {
@@ -261,10 +293,15 @@ static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFe
         if ((st = add_building(s, g, osm_id, is_relation, lon, lat)) != DORF_OK) {
             return st;
         }
-    } else if (is_points && osm_tag(&s->tags, "addr:housenumber")) {
+    } else if (osm_tag(&s->tags, "addr:housenumber")) {
         if ((st = add_address(s, osm_id, lon, lat, -1)) != DORF_OK) {
             return st;
         }
+    }
+    const char *landuse = osm_tag(&s->tags, "landuse");
+    if (is_areas && landuse && strcmp(landuse, "residential") == 0 &&
+        (st = keep_residential_area(s, g)) != DORF_OK) {
+        return st;
     }
     return add_place(s, osm_type, osm_id, lon, lat);
 }
@@ -283,9 +320,8 @@ static OGRSpatialReferenceH new_srs(int epsg) {
 
 dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
                             dorf_region *region, dorf_import_report *report,
-                            struct building_extra **extra) {
-    struct features_state s = {.ctx = ctx, .region = region, .report = report};
-    *extra = NULL;
+                            struct feature_extras *extra) {
+    struct features_state s = {.ctx = ctx, .region = region, .report = report, .extra = extra};
     GDALAllRegister();
     CPLPushErrorHandlerEx(on_gdal_error, &s);
     OGRSpatialReferenceH wgs84 = new_srs(4326);
@@ -304,7 +340,7 @@ dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
         st = dorf_fail(ctx, DORF_EPARSE, "GDAL cannot read it as OSM data: %s", s.gdal_error);
         goto done;
     }
-    if (!(s.scratch = dorf_arena_new())) {
+    if (!(s.scratch = dorf_arena_new()) || !(extra->arena = dorf_arena_new())) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory");
         goto done;
     }
@@ -348,10 +384,5 @@ done:
     CPLPopErrorHandler();
     dorf_arena_free(s.scratch);
     osm_tags_release(&s.tags);
-    if (st != DORF_OK) {
-        dorf_free(s.extra);
-        return st;
-    }
-    *extra = s.extra;
-    return DORF_OK;
+    return st;
 }

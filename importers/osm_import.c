@@ -50,7 +50,7 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
         return st;
     }
     dorf_region *r = NULL;
-    struct building_extra *extra = NULL;
+    struct feature_extras extra = {0};
     if ((st = dorf_region_new(ctx, &r)) != DORF_OK) {
         goto fail;
     }
@@ -76,7 +76,7 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
     }
     report->seconds_features = seconds_since(&t0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((st = build_households(ctx, r, extra, report)) != DORF_OK) {
+    if ((st = build_households(ctx, r, &extra, report)) != DORF_OK) {
         goto fail;
     }
     report->seconds_households = seconds_since(&t0);
@@ -85,13 +85,13 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
                        "the extract holds no roads, buildings or places; nothing to import");
         goto fail;
     }
-    dorf_free(extra);
+    feature_extras_release(&extra);
     osm_source_close(&src);
     *out = r;
     return DORF_OK;
 
 fail:
-    dorf_free(extra);
+    feature_extras_release(&extra);
     dorf_region_free(r);
     osm_source_close(&src);
     if (st != DORF_ENOMEM && st != DORF_EINTR) {

@@ -159,7 +159,8 @@ typedef enum dorf_household_source {
     DORF_HH_FLATS,        /* building:flats */
     DORF_HH_ADDRESSES,    /* number of addresses in or on the building */
     DORF_HH_FLOOR_AREA,   /* floor area / area per dwelling */
-    DORF_HH_DEFAULT       /* a house: one household */
+    DORF_HH_DEFAULT,      /* a house: one household */
+    DORF_HH_RESIDENTIAL_AREA /* a house-sized building of unknown use in a residential area */
 } dorf_household_source;
 
 const char *dorf_household_source_name(dorf_household_source src);
@@ -200,6 +201,7 @@ typedef struct dorf_place {
     dorf_category category;
     const char *osm_key;  /* the tag that classified it, e.g. "shop" */
     const char *osm_value;/* e.g. "bakery" */
+    const char *shop;     /* shop=* value when the place is (also) a shop, else NULL */
     const char *name;
     double lon_deg;
     double lat_deg;

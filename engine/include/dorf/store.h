@@ -74,7 +74,7 @@ typedef struct dorf_region_summary {
     uint64_t addresses;
     uint64_t places;
     uint64_t places_by_category[DORF_CAT_COUNT];
-    uint64_t shops;               /* places tagged shop=* (any category) */
+    uint64_t shops;               /* places tagged shop=* (whatever their category) */
     uint64_t opening_hours;       /* places with an opening_hours value */
     uint64_t opening_hours_unparsed;
     uint64_t import_issues;

@@ -1,0 +1,405 @@
+/*
+ * test_store_sqlite.c: the SpatiaLite store: creating, migrating and refusing files, the
+ * connection settings it promises, saving and loading a region, and atomic replacement.
+ */
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dorf/store.h"
+#include "store_internal.h"
+
+static char tmpdir[256];
+
+static const char *tmp_path(const char *name) {
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    return path;
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+    memcpy(p, &v, 4);
+}
+
+/* A little-endian WKB polygon: the square [lon, lon+d] x [lat, lat+d]. */
+static unsigned char *square_wkb(dorf_arena *a, double lon, double lat, double d, size_t *size) {
+    double ring[5][2] = {{lon, lat}, {lon + d, lat}, {lon + d, lat + d}, {lon, lat + d}, {lon, lat}};
+    *size = 1 + 4 + 4 + 4 + 5 * 16;
+    unsigned char *w = dorf_arena_alloc(a, *size);
+    w[0] = 1;
+    put_u32(w + 1, 3);
+    put_u32(w + 5, 1);
+    put_u32(w + 9, 5);
+    memcpy(w + 13, ring, sizeof ring);
+    return w;
+}
+
+/* A two-junction region with one of everything; `tag` distinguishes versions of it. */
+static dorf_region *make_region(dorf_ctx *ctx, int tag) {
+    dorf_region *r = NULL;
+    if (dorf_region_new(ctx, &r) != DORF_OK) {
+        return NULL;
+    }
+    r->meta.source = dorf_arena_strdup(r->arena, tag == 1 ? "first.osm" : "second.osm");
+    r->meta.imported_at = "2026-11-27T10:00:00Z";
+    r->meta.crs_epsg = 25832;
+    r->meta.min_lon_deg = 11.5;
+    r->meta.min_lat_deg = 50.0;
+    r->meta.max_lon_deg = 11.6;
+    r->meta.max_lat_deg = 50.1;
+    dorf_road_node a = {101, 11.5, 50.0}, b = {102, 11.501, 50.0};
+    dorf_region_add_node(ctx, r, &a, NULL);
+    dorf_region_add_node(ctx, r, &b, NULL);
+    dorf_region_add_point(ctx, r, (dorf_point){11.5, 50.0}, NULL);
+    dorf_region_add_point(ctx, r, (dorf_point){11.5005, 50.0001}, NULL);
+    dorf_region_add_point(ctx, r, (dorf_point){11.501, 50.0}, NULL);
+    dorf_road_edge e = {.from = 0, .to = 1, .point_first = 0, .point_count = 3,
+                        .osm_way_id = 7, .length_m = 72.5 * tag, .maxspeed_kmh = 30,
+                        .highway = DORF_HW_RESIDENTIAL, .access_forward = 7,
+                        .access_backward = 1, .name = "Hauptstraße", .surface = NULL};
+    dorf_region_add_edge(ctx, r, &e);
+    dorf_turn_restriction t = {9, 7, 1, 8, 0, DORF_ACCESS_CAR, "no_left_turn"};
+    dorf_region_add_restriction(ctx, r, &t);
+    dorf_building bld = {.osm_id = 55, .kind = "house", .lon_deg = 11.50005, .lat_deg = 50.00005,
+                         .area_m2 = 80, .levels = 2, .households = 1,
+                         .household_source = DORF_HH_DEFAULT};
+    bld.wkb = square_wkb(r->arena, 11.5, 50.0, 0.0001, &bld.wkb_size);
+    dorf_region_add_building(ctx, r, &bld, NULL);
+    dorf_household hh = {0, 2.0};
+    dorf_region_add_household(ctx, r, &hh);
+    dorf_address ad = {.osm_id = 56, .street = "Hauptstraße", .housenumber = "1",
+                       .lon_deg = 11.50005, .lat_deg = 50.00005, .building = 0};
+    dorf_region_add_address(ctx, r, &ad);
+    dorf_place p = {.osm_id = 57, .osm_type = 'n', .category = DORF_CAT_BAKERY,
+                    .osm_key = "shop", .osm_value = "bakery", .shop = "bakery",
+                    .name = tag == 1 ? "Bäckerei Alt" : "Bäckerei Neu", .lon_deg = 11.5002,
+                    .lat_deg = 50.0002, .opening_hours = "Mo-Fr 06:00-12:00"};
+    dorf_region_add_place(ctx, r, &p);
+    dorf_import_issue is = {"opening_hours", 'n', 58, "at character 4: expected a weekday"};
+    dorf_region_add_issue(ctx, r, &is);
+    return r;
+}
+
+static dorf_store *open_store(dorf_ctx *ctx, const char *path, unsigned flags) {
+    dorf_store *s = NULL;
+    dorf_status st = dorf_store_open(ctx, path, flags, &s);
+    if (st != DORF_OK) {
+        fprintf(stderr, "  open %s: %s\n", path, dorf_ctx_errmsg(ctx));
+    }
+    return s;
+}
+
+static void test_missing_file_without_create_is_not_found(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = NULL;
+    CHECK_EQ_INT(dorf_store_open(ctx, tmp_path("absent.dorf"), 0, &s), DORF_ENOTFOUND);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "dorf import");
+    CHECK(access(tmp_path("absent.dorf"), F_OK) != 0); /* nothing was created */
+    dorf_ctx_free(ctx);
+}
+
+static void test_new_store_is_at_current_version_in_wal_mode(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    const char *path = tmp_path("new.dorf");
+    dorf_store *s = open_store(ctx, path, DORF_STORE_CREATE);
+    CHECK(s != NULL);
+    CHECK_EQ_INT(dorf_store_version(s), dorf_store_schema_version());
+    CHECK_EQ_INT(dorf_store_check(s), DORF_OK);
+    dorf_store_close(s);
+    sqlite3 *db = NULL;
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW &&
+          strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0);
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0x646f7266);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    dorf_ctx_free(ctx);
+}
+
+static void test_old_schema_is_migrated_and_keeps_its_rows(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    const char *path = tmp_path("old.dorf");
+    dorf_store *s = NULL;
+    CHECK_EQ_INT(dorf_store_sqlite_open_at_version(ctx, path, DORF_STORE_CREATE, 1, &s), DORF_OK);
+    CHECK(s && dorf_store_version(s) == 1);
+    dorf_store_close(s);
+    /* A row written by the "old dorf". */
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    CHECK_EQ_INT(sqlite3_exec(db, "INSERT INTO region_meta VALUES ('source', 'old.osm')", NULL,
+                              NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store(ctx, path, 0);
+    CHECK(s && dorf_store_version(s) == dorf_store_schema_version());
+    dorf_region_summary sum;
+    CHECK(s && dorf_store_summarize(s, &sum) == DORF_OK);
+    CHECK_STR(sum.source, "old.osm");
+    CHECK_EQ_INT(sum.turn_restrictions, 0); /* the table migration 2 added is there, empty */
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_read_only_open_refuses_to_migrate(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    const char *path = tmp_path("old-ro.dorf");
+    dorf_store *s = NULL;
+    dorf_store_sqlite_open_at_version(ctx, path, DORF_STORE_CREATE, 1, &s);
+    dorf_store_close(s);
+    s = NULL;
+    CHECK_EQ_INT(dorf_store_open(ctx, path, DORF_STORE_READONLY, &s), DORF_EVERSION);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "needs migrating");
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_newer_schema_is_refused_and_left_alone(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    const char *path = tmp_path("future.dorf");
+    dorf_store_close(open_store(ctx, path, DORF_STORE_CREATE));
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    dorf_store *s = NULL;
+    CHECK_EQ_INT(dorf_store_open(ctx, path, 0, &s), DORF_EVERSION);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "newer dorf");
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "99");
+    sqlite3_open(path, &db);
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 99);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    dorf_ctx_free(ctx);
+}
+
+static void test_foreign_sqlite_and_non_sqlite_files_are_refused(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    const char *path = tmp_path("other.sqlite");
+    sqlite3 *db = NULL;
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "CREATE TABLE notes(x)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    dorf_store *s = NULL;
+    CHECK_EQ_INT(dorf_store_open(ctx, path, 0, &s), DORF_EVERSION);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "not a dorf region");
+
+    const char *text = tmp_path("text.dorf");
+    FILE *f = fopen(text, "w");
+    fputs("this is not a database, just some text that is long enough to look at\n", f);
+    fclose(f);
+    CHECK_EQ_INT(dorf_store_open(ctx, text, 0, &s), DORF_EVERSION);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "not an SQLite database");
+    dorf_ctx_free(ctx);
+}
+
+static void test_unwritable_location_is_an_io_error(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = NULL;
+    CHECK_EQ_INT(dorf_store_open(ctx, "/nonexistent-dir/r.dorf", DORF_STORE_CREATE, &s), DORF_EIO);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "/nonexistent-dir/r.dorf");
+    CHECK_EQ_INT(dorf_store_open(ctx, tmpdir, DORF_STORE_CREATE, &s), DORF_EINVAL);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "directory");
+    dorf_ctx_free(ctx);
+}
+
+static void test_region_round_trips_through_the_store(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_region *in = make_region(ctx, 1);
+    dorf_store *s = open_store(ctx, tmp_path("trip.dorf"), DORF_STORE_CREATE);
+    CHECK_EQ_INT(dorf_store_replace_region(s, in), DORF_OK);
+    dorf_region *out = NULL;
+    CHECK_EQ_INT(dorf_store_load_region(s, &out), DORF_OK);
+    CHECK(out != NULL);
+    if (out) {
+        CHECK_EQ_INT(out->node_count, 2);
+        CHECK_EQ_INT(out->nodes[1].osm_id, 102);
+        CHECK_EQ_INT(out->edge_count, 1);
+        const dorf_road_edge *e = &out->edges[0];
+        CHECK(e->from == 0 && e->to == 1 && e->osm_way_id == 7);
+        CHECK_NEAR(e->length_m, 72.5, 1e-9);
+        CHECK_NEAR(e->maxspeed_kmh, 30, 1e-6);
+        CHECK(e->access_forward == 7 && e->access_backward == 1);
+        CHECK_STR(e->name, "Hauptstraße");
+        CHECK(e->surface == NULL);
+        CHECK_EQ_INT(e->point_count, 3);
+        CHECK_NEAR(out->points[e->point_first + 1].lon_deg, 11.5005, 1e-12);
+        CHECK_EQ_INT(out->restriction_count, 1);
+        CHECK_STR(out->restrictions[0].kind, "no_left_turn");
+        CHECK_EQ_INT(out->restrictions[0].via_node, 1);
+        CHECK_EQ_INT(out->building_count, 1);
+        CHECK_EQ_INT(out->buildings[0].households, 1);
+        CHECK_EQ_INT(out->buildings[0].household_source, DORF_HH_DEFAULT);
+        CHECK(out->buildings[0].wkb_size > 0);
+        CHECK_EQ_INT(out->household_count, 1);
+        CHECK_EQ_INT(out->address_count, 1);
+        CHECK_EQ_INT(out->addresses[0].building, 0);
+        CHECK_EQ_INT(out->place_count, 1);
+        CHECK_STR(out->places[0].name, "Bäckerei Alt");
+        CHECK_STR(out->places[0].shop, "bakery");
+        CHECK_EQ_INT(out->places[0].category, DORF_CAT_BAKERY);
+        CHECK_NEAR(out->places[0].lon_deg, 11.5002, 1e-12);
+        CHECK_EQ_INT(out->meta.crs_epsg, 25832);
+        CHECK_STR(out->meta.source, "first.osm");
+    }
+    dorf_region_summary sum;
+    CHECK_EQ_INT(dorf_store_summarize(s, &sum), DORF_OK);
+    CHECK(sum.has_region && sum.road_edges == 1 && sum.buildings == 1 && sum.shops == 1);
+    CHECK_EQ_INT(sum.places_by_category[DORF_CAT_BAKERY], 1);
+    CHECK_EQ_INT(sum.import_issues, 1);
+    CHECK_NEAR(sum.road_km[DORF_MODE_CAR], 0.0725, 1e-9);
+    CHECK_NEAR(sum.persons, 2.0, 1e-12);
+    CHECK_EQ_INT(dorf_store_check(s), DORF_OK);
+    dorf_region_free(out);
+    dorf_region_free(in);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_store_without_region_says_so(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = open_store(ctx, tmp_path("empty.dorf"), DORF_STORE_CREATE);
+    dorf_region *r = NULL;
+    CHECK_EQ_INT(dorf_store_load_region(s, &r), DORF_ENOTFOUND);
+    CHECK(r == NULL);
+    dorf_region_summary sum;
+    CHECK_EQ_INT(dorf_store_summarize(s, &sum), DORF_OK);
+    CHECK_EQ_INT(sum.has_region, 0);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_replace_swaps_the_whole_region(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = open_store(ctx, tmp_path("swap.dorf"), DORF_STORE_CREATE);
+    dorf_region *first = make_region(ctx, 1), *second = make_region(ctx, 2);
+    CHECK_EQ_INT(dorf_store_replace_region(s, first), DORF_OK);
+    CHECK_EQ_INT(dorf_store_replace_region(s, second), DORF_OK);
+    dorf_region *out = NULL;
+    CHECK_EQ_INT(dorf_store_load_region(s, &out), DORF_OK);
+    CHECK(out && out->edge_count == 1 && out->place_count == 1 && out->issue_count == 0);
+    CHECK(out && fabs(out->edges[0].length_m - 145.0) < 1e-9);
+    CHECK(out && strcmp(out->places[0].name, "Bäckerei Neu") == 0);
+    CHECK(out && strcmp(out->meta.source, "second.osm") == 0);
+    dorf_region_free(out);
+    dorf_region_free(first);
+    dorf_region_free(second);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_interrupted_replace_leaves_previous_region(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    const char *path = tmp_path("atomic.dorf");
+    dorf_store *s = open_store(ctx, path, DORF_STORE_CREATE);
+    dorf_region *first = make_region(ctx, 1);
+    CHECK_EQ_INT(dorf_store_replace_region(s, first), DORF_OK);
+    /* A big second region, so that the writer passes a polling point. */
+    dorf_region *big = make_region(ctx, 2);
+    for (int i = 0; i < 10000; i++) {
+        dorf_road_node n = {1000 + i, 11.5 + i * 1e-6, 50.0};
+        dorf_region_add_node(ctx, big, &n, NULL);
+    }
+    static volatile sig_atomic_t stop = 1;
+    dorf_ctx_set_interrupt_flag(ctx, &stop);
+    CHECK_EQ_INT(dorf_store_replace_region(s, big), DORF_EINTR);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "unchanged");
+    dorf_ctx_set_interrupt_flag(ctx, NULL);
+    dorf_region_summary sum;
+    CHECK_EQ_INT(dorf_store_summarize(s, &sum), DORF_OK);
+    CHECK_STR(sum.source, "first.osm");
+    CHECK_EQ_INT(sum.road_nodes, 2);
+    CHECK_EQ_INT(dorf_store_check(s), DORF_OK);
+    dorf_region_free(first);
+    dorf_region_free(big);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_failed_replace_leaves_previous_region(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = open_store(ctx, tmp_path("fk.dorf"), DORF_STORE_CREATE);
+    dorf_region *first = make_region(ctx, 1);
+    CHECK_EQ_INT(dorf_store_replace_region(s, first), DORF_OK);
+    dorf_region *bad = make_region(ctx, 2);
+    bad->households[0].building = 42; /* no such building: a foreign key violation */
+    CHECK_EQ_INT(dorf_store_replace_region(s, bad), DORF_EIO);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "households");
+    dorf_region *out = NULL;
+    CHECK_EQ_INT(dorf_store_load_region(s, &out), DORF_OK);
+    CHECK(out && strcmp(out->places[0].name, "Bäckerei Alt") == 0 && out->household_count == 1);
+    dorf_region_free(out);
+    dorf_region_free(first);
+    dorf_region_free(bad);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static int count_issue(void *user, const dorf_import_issue *issue) {
+    (*(int *)user)++;
+    return strcmp(issue->kind, "opening_hours") != 0;
+}
+
+static void test_import_issues_can_be_listed_by_kind(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = open_store(ctx, tmp_path("issues.dorf"), DORF_STORE_CREATE);
+    dorf_region *r = make_region(ctx, 1);
+    dorf_store_replace_region(s, r);
+    int n = 0;
+    CHECK_EQ_INT(dorf_store_each_issue(s, "opening_hours", count_issue, &n), DORF_OK);
+    CHECK_EQ_INT(n, 1);
+    n = 0;
+    CHECK_EQ_INT(dorf_store_each_issue(s, "way", count_issue, &n), DORF_OK);
+    CHECK_EQ_INT(n, 0);
+    dorf_region_free(r);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
+static void test_postgres_location_is_refused_clearly_until_built(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = NULL;
+    CHECK_EQ_INT(dorf_store_open(ctx, "postgresql://localhost/dorf", 0, &s), DORF_EINVAL);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "PostGIS");
+    dorf_ctx_free(ctx);
+}
+
+int main(int argc, char **argv) {
+    CHECK_INIT(argc, argv);
+    snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/dorf-test-store-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN(test_missing_file_without_create_is_not_found);
+    RUN(test_new_store_is_at_current_version_in_wal_mode);
+    RUN(test_old_schema_is_migrated_and_keeps_its_rows);
+    RUN(test_read_only_open_refuses_to_migrate);
+    RUN(test_newer_schema_is_refused_and_left_alone);
+    RUN(test_foreign_sqlite_and_non_sqlite_files_are_refused);
+    RUN(test_unwritable_location_is_an_io_error);
+    RUN(test_region_round_trips_through_the_store);
+    RUN(test_store_without_region_says_so);
+    RUN(test_replace_swaps_the_whole_region);
+    RUN(test_interrupted_replace_leaves_previous_region);
+    RUN(test_failed_replace_leaves_previous_region);
+    RUN(test_import_issues_can_be_listed_by_kind);
+    RUN(test_postgres_location_is_refused_clearly_until_built);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    }
+    return check_summary();
+}
