@@ -119,6 +119,60 @@ void feature_extras_release(struct feature_extras *x);
 dorf_status build_households(dorf_ctx *ctx, dorf_region *region,
                              const struct feature_extras *extra, dorf_import_report *report);
 
+/* ---- osm_reader.c, osm_xml.c ---- */
+
+/* OSM elements as the passes see them; everything is borrowed for the callback's duration. */
+struct osm_node_elem {
+    int64_t id;
+    double lon_deg;
+    double lat_deg;
+    const struct osm_tags *tags;
+};
+
+struct osm_way_elem {
+    int64_t id;
+    const int64_t *refs;
+    size_t ref_count;
+    const struct osm_tags *tags;
+};
+
+struct osm_member {
+    char type; /* 'n', 'w', 'r' */
+    int64_t id;
+    const char *role; /* "" when not given */
+};
+
+struct osm_relation_elem {
+    int64_t id;
+    const struct osm_member *members;
+    size_t member_count;
+    const struct osm_tags *tags;
+};
+
+/*
+ * Receives the elements of an extract in file order. A callback returns DORF_OK to go on;
+ * any other status stops the reading, and osm_read returns it (the callback records the
+ * message). NULL callbacks skip that kind of element.
+ */
+struct osm_handler {
+    void *user;
+    dorf_status (*node)(void *user, const struct osm_node_elem *node);
+    dorf_status (*way)(void *user, const struct osm_way_elem *way);
+    dorf_status (*relation)(void *user, const struct osm_relation_elem *relation);
+};
+
+struct osm_source;
+
+/*
+ * Reads every element of the extract. PBF goes through readosm; OSM XML through dorf's own
+ * expat reader (osm_xml.c), which checks every attribute it uses, because readosm's XML
+ * reader crashes on elements that lack one. DORF_EPARSE names the line and what is wrong.
+ */
+dorf_status osm_read(dorf_ctx *ctx, const struct osm_source *src, const struct osm_handler *h);
+
+/* The expat-based OSM XML reader behind osm_read. */
+dorf_status osm_read_xml(dorf_ctx *ctx, const char *path, const struct osm_handler *h);
+
 /* ---- osm_source.c ---- */
 
 enum osm_format { OSM_XML, OSM_PBF };

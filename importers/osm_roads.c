@@ -1,7 +1,7 @@
 /*
- * osm_roads.c: the road graph, from the ways of an OSM extract (read with readosm).
+ * osm_roads.c: the road graph, from the ways of an OSM extract (read through osm_read).
  *
- * One pass collects every node's position, every highway way that some mode may use (with
+ * One pass (osm_read) collects every node's position, every highway way that some mode may use (with
  * its node list and routing attributes, see road_profile.c) and every turn restriction.
  * Then the graph is built: a node becomes a graph node where a road ends or where two roads
  * (or one road twice) pass through it, and each way is split into one segment per stretch
@@ -11,7 +11,6 @@
  */
 #include <math.h>
 #include <proj.h>
-#include <readosm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +50,6 @@ struct roads_state {
     dorf_ctx *ctx;
     dorf_region *region;
     dorf_import_report *report;
-    dorf_status status;     /* first failure inside a callback */
     struct osm_node *nodes;
     size_t node_count, node_cap;
     int nodes_sorted;
@@ -61,38 +59,25 @@ struct roads_state {
     size_t ref_count, ref_cap;
     struct pending_restriction *restrictions;
     size_t restriction_count, restriction_cap;
-    struct osm_tags tags;   /* scratch list, reused per element */
     uint64_t elements;
 };
 
-static int tick(struct roads_state *s) {
+static dorf_status tick(struct roads_state *s) {
     if (++s->elements % ELEMENTS_PER_TICK == 0) {
         dorf_progress(s->ctx, "reading roads", s->elements, 0);
         if (dorf_ctx_interrupted(s->ctx)) {
-            s->status = dorf_fail(s->ctx, DORF_EINTR, "interrupted while reading roads");
-            return READOSM_ABORT;
+            return dorf_fail(s->ctx, DORF_EINTR, "interrupted while reading roads");
         }
     }
-    return READOSM_OK;
+    return DORF_OK;
 }
 
-static int fail_oom(struct roads_state *s) {
-    s->status = dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading roads");
-    return READOSM_ABORT;
+static dorf_status fail_oom(struct roads_state *s) {
+    return dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading roads");
 }
 
-static int load_tags(struct roads_state *s, int count, const readosm_tag *tags) {
-    s->tags.count = 0;
-    for (int i = 0; i < count; i++) {
-        if (osm_tags_add(&s->tags, tags[i].key, tags[i].value) != 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int on_node(const void *user, const readosm_node *node) {
-    struct roads_state *s = (struct roads_state *)user;
+static dorf_status on_node(void *user, const struct osm_node_elem *node) {
+    struct roads_state *s = user;
     s->report->osm_nodes++;
     if (dorf_grow((void **)&s->nodes, &s->node_cap, s->node_count + 1, sizeof *s->nodes) != 0) {
         return fail_oom(s);
@@ -100,37 +85,35 @@ static int on_node(const void *user, const readosm_node *node) {
     if (s->node_count && s->nodes[s->node_count - 1].id >= node->id) {
         s->nodes_sorted = 0;
     }
-    s->nodes[s->node_count++] = (struct osm_node){node->id, node->longitude, node->latitude};
+    s->nodes[s->node_count++] = (struct osm_node){node->id, node->lon_deg, node->lat_deg};
     return tick(s);
 }
 
-static int on_way(const void *user, const readosm_way *way) {
-    struct roads_state *s = (struct roads_state *)user;
+static dorf_status on_way(void *user, const struct osm_way_elem *way) {
+    struct roads_state *s = user;
     s->report->osm_ways++;
-    if (load_tags(s, way->tag_count, way->tags) != 0) {
-        return fail_oom(s);
-    }
-    if (!osm_tag(&s->tags, "highway")) {
+    if (!osm_tag(way->tags, "highway")) {
         return tick(s);
     }
     s->report->highway_ways++;
     struct road_way w = {.id = way->id};
     const char *why = NULL;
-    if (!road_attrs_from_tags(&s->tags, &w.attrs, &why) || way->node_ref_count < 2) {
+    if (!road_attrs_from_tags(way->tags, &w.attrs, &why) || way->ref_count < 2 ||
+        way->ref_count > UINT32_MAX) {
         s->report->skipped_not_routable++;
         return tick(s);
     }
-    if (dorf_grow((void **)&s->refs, &s->ref_cap, s->ref_count + (size_t)way->node_ref_count,
+    if (dorf_grow((void **)&s->refs, &s->ref_cap, s->ref_count + way->ref_count,
                   sizeof *s->refs) != 0 ||
         dorf_grow((void **)&s->ways, &s->way_cap, s->way_count + 1, sizeof *s->ways) != 0) {
         return fail_oom(s);
     }
-    memcpy(s->refs + s->ref_count, way->node_refs, (size_t)way->node_ref_count * sizeof *s->refs);
+    memcpy(s->refs + s->ref_count, way->refs, way->ref_count * sizeof *s->refs);
     w.ref_first = s->ref_count;
-    w.ref_count = (uint32_t)way->node_ref_count;
-    s->ref_count += (size_t)way->node_ref_count;
-    const char *name = osm_tag(&s->tags, "name");
-    const char *surface = osm_tag(&s->tags, "surface");
+    w.ref_count = (uint32_t)way->ref_count;
+    s->ref_count += way->ref_count;
+    const char *name = osm_tag(way->tags, "name");
+    const char *surface = osm_tag(way->tags, "surface");
     w.name = name ? dorf_arena_strdup(s->region->arena, name) : NULL;
     w.surface = surface ? dorf_arena_strdup(s->region->arena, surface) : NULL;
     if ((name && !w.name) || (surface && !w.surface)) {
@@ -168,30 +151,26 @@ static int add_issue(struct roads_state *s, const char *kind, char type, int64_t
     return 0;
 }
 
-static int on_relation(const void *user, const readosm_relation *rel) {
-    struct roads_state *s = (struct roads_state *)user;
+static dorf_status on_relation(void *user, const struct osm_relation_elem *rel) {
+    struct roads_state *s = user;
     s->report->osm_relations++;
-    if (load_tags(s, rel->tag_count, rel->tags) != 0) {
-        return fail_oom(s);
-    }
-    const char *type = osm_tag(&s->tags, "type");
+    const char *type = osm_tag(rel->tags, "type");
     if (!type || strcmp(type, "restriction") != 0) {
         return tick(s);
     }
     struct pending_restriction r = {.relation_id = rel->id};
-    r.modes = restriction_modes(&s->tags, &r.kind);
+    r.modes = restriction_modes(rel->tags, &r.kind);
     int from = 0, via = 0, to = 0, via_way = 0;
-    for (int i = 0; i < rel->member_count; i++) {
-        const readosm_member *m = &rel->members[i];
-        const char *role = m->role ? m->role : "";
-        if (strcmp(role, "from") == 0 && m->member_type == READOSM_MEMBER_WAY) {
+    for (size_t i = 0; i < rel->member_count; i++) {
+        const struct osm_member *m = &rel->members[i];
+        if (strcmp(m->role, "from") == 0 && m->type == 'w') {
             r.from_way = m->id;
             from++;
-        } else if (strcmp(role, "to") == 0 && m->member_type == READOSM_MEMBER_WAY) {
+        } else if (strcmp(m->role, "to") == 0 && m->type == 'w') {
             r.to_way = m->id;
             to++;
-        } else if (strcmp(role, "via") == 0) {
-            if (m->member_type == READOSM_MEMBER_NODE) {
+        } else if (strcmp(m->role, "via") == 0) {
+            if (m->type == 'n') {
                 r.via_node = m->id;
                 via++;
             } else {
@@ -247,23 +226,6 @@ static uint32_t find_node(const struct roads_state *s, int64_t id) {
 static int compare_i64(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
-}
-
-static const char *readosm_message(int rc) {
-    switch (rc) {
-    case READOSM_INSUFFICIENT_MEMORY:
-        return "out of memory";
-    case READOSM_READ_ERROR:
-        return "read error (is the file truncated?)";
-    case READOSM_XML_ERROR:
-        return "malformed or truncated OSM XML";
-    case READOSM_INVALID_PBF_HEADER:
-        return "malformed or truncated PBF data";
-    case READOSM_UNZIP_ERROR:
-        return "corrupt compressed block in the PBF data";
-    default:
-        return "cannot read it as OSM data";
-    }
 }
 
 /* Projects every node to the metric CRS (x, y in metres), in one PROJ call. */
@@ -481,26 +443,15 @@ done:
 dorf_status import_roads(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
                          dorf_import_report *report) {
     struct roads_state s = {.ctx = ctx, .region = region, .report = report, .nodes_sorted = 1};
-    const void *handle = NULL;
-    int rc = readosm_open(src->path, &handle);
-    dorf_status st = DORF_OK;
-    if (rc != READOSM_OK) {
-        st = dorf_fail(ctx, DORF_EIO, "%s: readosm cannot open it (%s)", src->path,
-                       readosm_message(rc));
-        goto done;
-    }
-    rc = readosm_parse(handle, &s, on_node, on_way, on_relation);
-    if (s.status != DORF_OK) {
-        st = s.status;
-        goto done;
-    }
-    if (rc != READOSM_OK) {
-        st = dorf_fail(ctx, rc == READOSM_INSUFFICIENT_MEMORY ? DORF_ENOMEM : DORF_EPARSE,
-                       "%s after %llu nodes, %llu ways and %llu relations; the file is damaged "
-                       "or cut short: download the extract again",
-                       readosm_message(rc), (unsigned long long)report->osm_nodes,
-                       (unsigned long long)report->osm_ways,
-                       (unsigned long long)report->osm_relations);
+    struct osm_handler h = {&s, on_node, on_way, on_relation};
+    dorf_status st = osm_read(ctx, src, &h);
+    if (st != DORF_OK) {
+        if (st == DORF_EPARSE) {
+            dorf_fail_prefix(ctx, st, "after %llu nodes, %llu ways and %llu relations",
+                             (unsigned long long)report->osm_nodes,
+                             (unsigned long long)report->osm_ways,
+                             (unsigned long long)report->osm_relations);
+        }
         goto done;
     }
     if (!s.nodes_sorted) {
@@ -524,14 +475,10 @@ dorf_status import_roads(dorf_ctx *ctx, const struct osm_source *src, dorf_regio
     st = build_graph(&s);
 
 done:
-    if (handle) {
-        readosm_close(handle);
-    }
     dorf_free(s.nodes);
     dorf_free(s.ways);
     dorf_free(s.refs);
     dorf_free(s.restrictions);
-    osm_tags_release(&s.tags);
     return st;
 }
 

@@ -14,6 +14,7 @@
 #include "dorf/importers.h"
 #include "dorf/store.h"
 
+#ifdef DORF_FAULT_INJECTION
 static char fixture[4096];
 
 static const char *village(void) {
@@ -102,6 +103,8 @@ static void test_every_allocation_failure_in_store_write_leaves_old_region(void)
     CHECK(system(cmd) == 0);
     dorf_ctx_free(ctx);
 }
+
+#endif
 
 int main(int argc, char **argv) {
     CHECK_INIT(argc, argv);
