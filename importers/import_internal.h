@@ -61,8 +61,8 @@ struct road_attrs {
 
 /*
  * Reads a way's tags. Returns 1 and fills *out when the way is a road some mode may use;
- * returns 0 and points *why at a short reason ("highway=proposed", "area", "no access")
- * when it is not.
+ * returns 0 and points *why at a short reason ("not a routable highway class", "area",
+ * "no access for walking, cycling or driving") when it is not.
  */
 int road_attrs_from_tags(const struct osm_tags *tags, struct road_attrs *out, const char **why);
 

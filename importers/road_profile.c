@@ -2,13 +2,16 @@
  * road_profile.c: what an OSM highway way allows: which of walking, cycling and driving may
  * use it, in which direction, and its signed speed limit.
  *
- * Defaults per highway class follow the German column of the OSM wiki page "OSM tags for
- * routing/Access restrictions"; access tags override them from the general to the specific
- * (access < vehicle < motor_vehicle < motorcar for cars; access < vehicle < bicycle for bikes;
- * access < foot for walking). Oneway applies to vehicles: oneway=yes/-1, roundabouts and
+ * Defaults per highway class start from the German column of the OSM wiki page "OSM tags
+ * for routing/Access restrictions", with two deliberate departures for rural regions: walking
+ * is allowed on cycleways and bridleways (in villages they double as footpaths), and trunk
+ * roads (Bundesstraßen) are open to all modes unless tagged motorroad=yes. Access tags
+ * override the defaults from the general to the specific (access < vehicle < motor_vehicle
+ * < motorcar for cars; access < vehicle < bicycle for bikes; access < foot for walking). Oneway applies to vehicles: oneway=yes/-1, roundabouts and
  * motorways; cyclists are exempt where oneway:bicycle=no or a contraflow cycleway is tagged.
  * docs/import.md lists the resulting table.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,17 +99,21 @@ float osm_parse_maxspeed(const char *value) {
             return zones[i].kmh;
         }
     }
-    char *end = NULL;
-    double v = strtod(value, &end);
-    if (end == value || v <= 0 || v > 300) {
+    /* Plain decimal numbers only: strtod alone would also take "nan", "inf" and hex. */
+    if (!isdigit((unsigned char)value[0])) {
         return 0;
     }
+    char *end = NULL;
+    double v = strtod(value, &end);
     while (*end == ' ') {
         end++;
     }
     if (strcmp(end, "mph") == 0) {
         v *= 1.609344;
     } else if (*end != '\0' && strcmp(end, "km/h") != 0 && strcmp(end, "kmh") != 0) {
+        return 0;
+    }
+    if (!(v > 0 && v <= 300) || strchr(value, 'x') || strchr(value, 'X')) {
         return 0;
     }
     return (float)v;
