@@ -31,6 +31,7 @@ static void usage(FILE *out) {
             "  --db FILE                      the region database (created if missing)\n"
             "  --persons-per-household N      persons per estimated household (default 2.0)\n"
             "  --quiet                        print nothing on success\n"
+            "  --verbose                      log each phase; twice: each skipped object too\n"
             "  --help                         show this help\n");
 }
 
@@ -88,11 +89,13 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
         {"db", required_argument, NULL, 'd'},
         {"persons-per-household", required_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
     int quiet = 0;
+    int verbose = 0;
     dorf_import_options opts = {0};
     int c;
     optind = 1;
@@ -116,6 +119,9 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
         case 'q':
             quiet = 1;
             break;
+        case 'v':
+            verbose++;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_OK;
@@ -132,6 +138,9 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
     }
     const char *extract = argv[optind];
 
+    if (verbose) {
+        dorf_ctx_set_log(ctx, verbose > 1 ? DORF_LOG_DEBUG : DORF_LOG_INFO, NULL, NULL);
+    }
     struct stat sb;
     int existed = stat(db, &sb) == 0;
     char why[4200];

@@ -70,16 +70,34 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
         goto fail;
     }
     report->seconds_roads = seconds_since(&t0);
+    dorf_log(ctx, DORF_LOG_INFO,
+             "roads: %llu nodes, %llu ways, %llu relations read; %zu segments between %zu nodes "
+             "(%.2f s)",
+             (unsigned long long)report->osm_nodes, (unsigned long long)report->osm_ways,
+             (unsigned long long)report->osm_relations, r->edge_count, r->node_count,
+             report->seconds_roads);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((st = import_features(ctx, &src, r, report, &extra)) != DORF_OK) {
         goto fail;
     }
     report->seconds_features = seconds_since(&t0);
+    dorf_log(ctx, DORF_LOG_INFO,
+             "features: %llu OGR features; %zu buildings, %zu places, %zu addresses (%.2f s)",
+             (unsigned long long)report->ogr_features, r->building_count, r->place_count,
+             r->address_count, report->seconds_features);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if ((st = build_households(ctx, r, &extra, report)) != DORF_OK) {
         goto fail;
     }
     report->seconds_households = seconds_since(&t0);
+    dorf_log(ctx, DORF_LOG_INFO, "households: %llu in %llu buildings (%.2f s)",
+             (unsigned long long)report->households,
+             (unsigned long long)report->residential_buildings, report->seconds_households);
+    for (size_t i = 0; i < r->issue_count; i++) {
+        const dorf_import_issue *is = &r->issues[i];
+        dorf_log(ctx, DORF_LOG_DEBUG, "skipped %s %c%lld: %s", is->kind, is->osm_type,
+                 (long long)is->osm_id, is->detail);
+    }
     if (r->edge_count == 0 && r->building_count == 0 && r->place_count == 0) {
         st = dorf_fail(ctx, DORF_EEMPTY,
                        "the extract holds no roads, buildings or places; nothing to import");
