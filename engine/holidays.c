@@ -168,9 +168,9 @@ static unsigned holidays_on(int year, int month, int day) {
         int day;
         enum holiday holiday;
     } fixed[] = {
-        {1, 1, NEW_YEAR},       {1, 6, EPIPHANY},       {3, 8, WOMENS_DAY},
-        {5, 1, LABOUR_DAY},     {5, 8, LIBERATION_DAY}, {8, 15, ASSUMPTION},
-        {9, 20, CHILDRENS_DAY}, {10, 3, GERMAN_UNITY},  {10, 31, REFORMATION_DAY},
+        {1, 1, NEW_YEAR},       {1, 6, EPIPHANY},        {3, 8, WOMENS_DAY},
+        {5, 1, LABOUR_DAY},     {5, 8, LIBERATION_DAY},  {8, 15, ASSUMPTION},
+        {9, 20, CHILDRENS_DAY}, {10, 3, GERMAN_UNITY},   {10, 31, REFORMATION_DAY},
         {11, 1, ALL_SAINTS},    {12, 25, CHRISTMAS_DAY}, {12, 26, BOXING_DAY},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
@@ -216,7 +216,8 @@ bool dorf_is_public_holiday(const char *holiday_region, int year, int month, int
             continue;
         }
         /* An unknown region still gets the nationwide holidays. */
-        if (region_is(o->region, "DE") || (holiday_region && region_is(holiday_region, o->region))) {
+        if (region_is(o->region, "DE") ||
+            (holiday_region && region_is(holiday_region, o->region))) {
             return true;
         }
     }

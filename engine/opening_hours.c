@@ -86,7 +86,8 @@ static void load_day(const dorf_opening_hours *oh, const char *region, long days
     d->holiday = oh->uses_holidays && dorf_is_public_holiday(region, d->year, d->month, d->day);
 }
 
-static bool dates_match(const dorf_opening_hours *oh, const struct oh_rule *r, const struct day *d) {
+static bool dates_match(const dorf_opening_hours *oh, const struct oh_rule *r,
+                        const struct day *d) {
     if (r->n_dates == 0) {
         return true;
     }
@@ -102,7 +103,8 @@ static bool dates_match(const dorf_opening_hours *oh, const struct oh_rule *r, c
     return false;
 }
 
-static bool rule_selects(const dorf_opening_hours *oh, const struct oh_rule *r, const struct day *d) {
+static bool rule_selects(const dorf_opening_hours *oh, const struct oh_rule *r,
+                         const struct day *d) {
     if (!dates_match(oh, r, d)) {
         return false;
     }
@@ -151,7 +153,7 @@ static void own_schedule(const dorf_opening_hours *oh, const struct day *d,
                 mark(own, 0, MIN_PER_DAY, true);
             }
         } else if (r->n_spans == 0 || (replaces && r->state == OH_STATE_UNKNOWN)) {
-            /* "We off" closes the whole day; an unknown rule replaces it with nothing known open. */
+            /* "We off" closes the whole day; "We unknown" leaves nothing of it known open. */
             memset(own, 0, OWN_WORDS * sizeof own[0]);
             continue;
         }
@@ -202,27 +204,38 @@ static bool valid_time(dorf_local_time t) {
            t.day <= days_in_month(t.year, t.month) && t.minute >= 0 && t.minute < MIN_PER_DAY;
 }
 
+/* Evaluates day `days`, given the previous day's own schedule: its own schedule and its state. */
+static void step_day(const dorf_opening_hours *oh, const char *region, long days,
+                     const uint64_t prev[OWN_WORDS], uint64_t own[OWN_WORDS],
+                     uint64_t state[DAY_WORDS], struct day *d) {
+    load_day(oh, region, days, d);
+    own_schedule(oh, d, own);
+    day_state(prev, own, state);
+}
+
+/* Evaluates day `days` from scratch: the night before it comes from the day before. */
+static void first_day(const dorf_opening_hours *oh, const char *region, long days,
+                      uint64_t own[OWN_WORDS], uint64_t state[DAY_WORDS], struct day *d) {
+    uint64_t prev[OWN_WORDS];
+    load_day(oh, region, days - 1, d);
+    own_schedule(oh, d, prev);
+    step_day(oh, region, days, prev, own, state, d);
+}
+
 bool dorf_opening_hours_is_open(const dorf_opening_hours *oh, const char *holiday_region,
                                 dorf_local_time t) {
     if (!oh || !valid_time(t)) {
         return false;
     }
-    long days = days_from_civil(t.year, t.month, t.day);
     struct day d;
-    uint64_t prev[OWN_WORDS];
     uint64_t own[OWN_WORDS];
     uint64_t state[DAY_WORDS];
-    load_day(oh, holiday_region, days - 1, &d);
-    own_schedule(oh, &d, prev);
-    load_day(oh, holiday_region, days, &d);
-    own_schedule(oh, &d, own);
-    day_state(prev, own, state);
+    first_day(oh, holiday_region, days_from_civil(t.year, t.month, t.day), own, state, &d);
     return bit_at(state, t.minute);
 }
 
-dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh,
-                                           const char *holiday_region, dorf_local_time t,
-                                           dorf_local_time *next, bool *opens) {
+dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh, const char *holiday_region,
+                                           dorf_local_time t, dorf_local_time *next, bool *opens) {
     if (!oh || !next || !opens || !valid_time(t)) {
         return DORF_EINVAL;
     }
@@ -231,19 +244,13 @@ dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh,
     uint64_t prev[OWN_WORDS];
     uint64_t own[OWN_WORDS];
     uint64_t state[DAY_WORDS];
-    load_day(oh, holiday_region, days - 1, &d);
-    own_schedule(oh, &d, prev);
-    load_day(oh, holiday_region, days, &d);
-    own_schedule(oh, &d, own);
-    day_state(prev, own, state);
+    first_day(oh, holiday_region, days, own, state, &d);
     bool open = bit_at(state, t.minute);
     int from = t.minute + 1;
     for (int k = 0; k <= HORIZON_DAYS; k++) {
         if (k > 0) {
-            memcpy(prev, own, sizeof own);
-            load_day(oh, holiday_region, days + k, &d);
-            own_schedule(oh, &d, own);
-            day_state(prev, own, state);
+            memcpy(prev, own, sizeof prev);
+            step_day(oh, holiday_region, days + k, prev, own, state, &d);
             from = 0;
         }
         int minute = find_change(state, from, open);

@@ -5,15 +5,21 @@
  * (https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification) that mappers use:
  * month and date ranges, weekdays with an optional [n]th-of-month, PH, time spans, 24/7, the
  * modifiers open/closed/off/unknown and quoted comments, joined by ";", "," and "||". Years,
- * week numbers, easter, school holidays, day offsets, sunrise/sunset, open ends ("18:00+") and
- * repeating spans are refused with DORF_EPARSE instead of being guessed at, and so is anything
+ * week numbers, easter, school holidays, day offsets, sunrise/sunset and repeating spans are
+ * refused with DORF_EPARSE instead of being guessed at, and so is anything
  * else outside the grammar; the message names the character where reading stopped and what
  * could have stood there. Leniency is limited to forms with one possible meaning: any letter
- * case, spaces around "-" and ",", one-digit hours ("8:00"), an en dash for "-", a ':' after
- * the weekdays, a missing comma between time spans and a trailing ";". A "," continues the list
- * it stands in (dates, weekdays, times) when the next item fits that list; otherwise it starts
- * an additional rule. The parser collects rules, spans and dates in growing arrays and moves
- * them into one block at the end (see opening_hours_internal.h).
+ * case, blanks (also no-break spaces) around "-" and ",", one-digit hours ("8:00"), an en dash for
+ * "-", a ':' after the weekdays, a missing comma between time spans and a trailing ";". A ","
+ * continues the list it stands in (dates, weekdays, times) when the next item fits that list;
+ * otherwise it starts an additional rule. The parser collects rules, spans and dates in growing
+ * arrays and moves them into one block at the end (see opening_hours_internal.h).
+ *
+ * Open ends are the one guess: "18:00+" (closing time unknown) counts as open until the end of
+ * that day, and "10:00-18:00+" (open at least until 18:00) as open until 18:00. Mappers use
+ * them for shops that close "when the last customer leaves"; refusing them would drop real
+ * places from coverage, and midnight is the reading opening_hours.js also gives for the
+ * open-ended span's day.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -147,10 +153,17 @@ static const char *cur(const struct parser *p) {
     return p->text + p->pos;
 }
 
+/* Skips blanks, including the no-break space (U+00A0) that copying from web pages brings in. */
 static void skip_ws(struct parser *p) {
-    while (p->text[p->pos] == ' ' || p->text[p->pos] == '\t' || p->text[p->pos] == '\n' ||
-           p->text[p->pos] == '\r') {
-        p->pos++;
+    for (;;) {
+        const char *s = cur(p);
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+            p->pos++;
+        } else if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0) {
+            p->pos += 2;
+        } else {
+            return;
+        }
     }
 }
 
@@ -166,7 +179,7 @@ static void describe(const char *s, char *buf, size_t size) {
         return;
     }
     if (c < 0x20 || c == 0x7F) {
-        snprintf(buf, size, "the control character 0x%02X", c);
+        snprintf(buf, size, "control character 0x%02X", c);
         return;
     }
     if (n == 0) {
@@ -410,8 +423,9 @@ static dorf_status parse_nth(struct parser *p, struct oh_rule *r, int w) {
         for (int i = 0; i < 2; i++) {
             const char *s = cur(p);
             if (digit_len(s) != 1 || s[0] < '1' || s[0] > '5') {
-                return fail_at(p, p->pos, "expected a week of the month 1..5 (or -1..-5 counting "
-                                          "from the end) inside [...]");
+                return fail_at(p, p->pos,
+                               "expected a week of the month 1..5 (or -1..-5 counting "
+                               "from the end) inside [...]");
             }
             to = s[0] - '0';
             from = i == 0 ? to : from;
@@ -551,8 +565,8 @@ static dorf_status parse_clock(struct parser *p, bool closing, int *minute) {
         return fail_at(p, at + nh + 1, "minute %d is out of range 0..59", min);
     }
     if (hour == 24 && min != 0) {
-        return fail_at(p, at, "24:%02d is past the end of the day (the latest closing time is 24:00)",
-                       min);
+        return fail_at(
+            p, at, "24:%02d is past the end of the day (the latest closing time is 24:00)", min);
     }
     if (hour == 24 && !closing) {
         return fail_at(p, at, "24:00 can end a time span but not begin one (use 00:00)");
@@ -581,12 +595,17 @@ static dorf_status parse_times(struct parser *p) {
         }
         skip_ws(p);
         if (*cur(p) == '+') {
-            return fail_at(p, p->pos, "open end ('+') is not supported: give a closing time");
+            /* Open end, closing time unknown: counted as open until the end of that day. */
+            p->pos++;
+            if ((st = push_span(p, start, MIN_PER_DAY)) != DORF_OK) {
+                return st;
+            }
+            goto next_span;
         }
         size_t dash = dash_len(cur(p));
         if (!dash) {
-            return fail_at(p, p->pos, "expected '-' and a closing time after %02d:%02d",
-                           start / 60, start % 60);
+            return fail_at(p, p->pos, "expected '-' and a closing time after %02d:%02d", start / 60,
+                           start % 60);
         }
         p->pos += dash;
         skip_ws(p);
@@ -597,11 +616,12 @@ static dorf_status parse_times(struct parser *p) {
             return st;
         }
         if (*cur(p) == '+') {
-            return fail_at(p, p->pos, "open end ('+') is not supported: give a closing time");
+            p->pos++; /* "10:00-18:00+": open at least until 18:00; the known part counts */
         }
         if (*cur(p) == '/') {
-            return fail_at(p, p->pos, "repeating times (such as '10:00-16:00/01:30') are not "
-                                      "supported");
+            return fail_at(p, p->pos,
+                           "repeating times (such as '10:00-16:00/01:30') are not "
+                           "supported");
         }
         if (end == start) {
             return fail_at(p, at,
@@ -615,6 +635,7 @@ static dorf_status parse_times(struct parser *p) {
         if ((st = push_span(p, start, end)) != DORF_OK) {
             return st;
         }
+    next_span:;
         size_t save = p->pos;
         skip_ws(p);
         if (*cur(p) == ',') {

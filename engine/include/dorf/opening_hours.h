@@ -6,7 +6,8 @@
  * ("08:00-12:00,14:00-18:00"), spans past midnight ("22:00-02:00"), "off"/"closed", "24/7",
  * month and date ranges ("Jan-Mar", "Dec 24-Dec 26", "Dec 24"), public holidays ("PH"),
  * rule separators ";" (later rules override earlier ones on the days they name), "," between
- * rules (additional rules) and "||" (fallback rules), and quoted comments. A value outside
+ * rules (additional rules) and "||" (fallback rules), quoted comments, and open ends
+ * ("18:00+", counted as open until midnight). A value outside
  * that grammar is refused with a message that says where it stops making sense; callers
  * count and report such values, they never drop them silently.
  *
