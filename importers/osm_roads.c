@@ -233,6 +233,9 @@ static dorf_status project_nodes(struct roads_state *s, int epsg, double **xs, d
     char target[32];
     snprintf(target, sizeof target, "EPSG:%d", epsg);
     PJ_CONTEXT *pj_ctx = proj_context_create();
+    if (pj_ctx) {
+        proj_log_level(pj_ctx, PJ_LOG_NONE); /* failures are reported per node below */
+    }
     PJ *raw = pj_ctx ? proj_create_crs_to_crs(pj_ctx, "EPSG:4326", target, NULL) : NULL;
     PJ *pj = raw ? proj_normalize_for_visualization(pj_ctx, raw) : NULL;
     proj_destroy(raw);
@@ -354,6 +357,16 @@ static dorf_status build_graph(struct roads_state *s) {
     }
     if ((st = project_nodes(s, r->meta.crs_epsg, &xs, &ys)) != DORF_OK) {
         goto done;
+    }
+    for (size_t i = 0; i < s->node_count; i++) {
+        if (use[i] && !(isfinite(xs[i]) && isfinite(ys[i]))) {
+            st = dorf_fail(s->ctx, DORF_EINVAL,
+                           "road node %lld at %.6f,%.6f cannot be projected to EPSG:%d; is the "
+                           "extract a single region (not polar, not spanning the globe)?",
+                           (long long)s->nodes[i].id, s->nodes[i].lon, s->nodes[i].lat,
+                           r->meta.crs_epsg);
+            goto done;
+        }
     }
     for (size_t wi = 0; wi < s->way_count; wi++) {
         const struct road_way *w = &s->ways[wi];
