@@ -6,6 +6,7 @@
 #define DORF_CLI_H
 
 #include "dorf/context.h"
+#include "dorf/region.h"
 
 /* Exit codes of every subcommand. */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
@@ -13,6 +14,13 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 /* Subcommands: argv[0] is the subcommand's name. They return an exit code. */
 int cmd_import(dorf_ctx *ctx, int argc, char **argv);
 int cmd_info(dorf_ctx *ctx, int argc, char **argv);
+int cmd_route(dorf_ctx *ctx, int argc, char **argv);
+
+/* "walk", "bike", "car" to a mode; -1 when it is none of them. */
+int cli_parse_mode(const char *text, dorf_mode *out);
+
+/* "LON,LAT" in degrees; -1 when malformed or out of range. */
+int cli_parse_lonlat(const char *text, double *lon, double *lat);
 
 /* Prints "dorf: <message>" for the context's last failure to stderr; returns the exit code. */
 int cli_report_failure(dorf_ctx *ctx, dorf_status status);

@@ -26,6 +26,7 @@ static const struct command {
 } commands[] = {
     {"import", cmd_import, "build a region from an OpenStreetMap extract"},
     {"info", cmd_info, "show what a region holds"},
+    {"route", cmd_route, "the fastest route between two points, as GeoJSON"},
 };
 
 static void print_help(FILE *out) {

@@ -1,0 +1,163 @@
+/*
+ * cmd_route.c: `dorf route`: the fastest route between two coordinates, as GeoJSON.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dorf/routing.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: dorf route --db FILE [--mode walk|bike|car] [options] LON,LAT LON,LAT\n\n"
+            "Prints the fastest route from the first coordinate to the second as a GeoJSON\n"
+            "Feature (a LineString with time_s, length_m and the snap distances). Each\n"
+            "coordinate is snapped to the nearest road the mode may use.\n\n"
+            "options:\n"
+            "  --db FILE            the region database\n"
+            "  --mode MODE          walk, bike or car (default car)\n"
+            "  --algorithm ALG      dijkstra or bidijkstra (default bidijkstra)\n"
+            "  --max-snap METRES    farthest a coordinate may lie from a road (default 1000)\n"
+            "  --help               show this help\n");
+}
+
+int cli_parse_mode(const char *text, dorf_mode *out) {
+    for (int m = 0; m < DORF_MODE_COUNT; m++) {
+        if (strcmp(text, dorf_mode_name((dorf_mode)m)) == 0) {
+            *out = (dorf_mode)m;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int cli_parse_lonlat(const char *text, double *lon, double *lat) {
+    char *end = NULL;
+    *lon = strtod(text, &end);
+    if (end == text || *end != ',') {
+        return -1;
+    }
+    const char *rest = end + 1;
+    *lat = strtod(rest, &end);
+    if (end == rest || *end != '\0' || !(*lon >= -180 && *lon <= 180) ||
+        !(*lat >= -90 && *lat <= 90)) {
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *route_feature(const dorf_route *route, dorf_mode mode, const dorf_snap *from,
+                             const dorf_snap *to) {
+    json_t *coords = json_array();
+    for (size_t i = 0; i < route->point_count; i++) {
+        json_array_append_new(coords, json_pack("[f,f]", route->points[i].lon_deg,
+                                                route->points[i].lat_deg));
+    }
+    return json_pack("{s:s, s:{s:s, s:o}, s:{s:s, s:f, s:f, s:f, s:f}}", "type", "Feature",
+                     "geometry", "type", "LineString", "coordinates", coords, "properties",
+                     "mode", dorf_mode_name(mode), "time_s", route->time_s, "length_m",
+                     route->length_m, "from_snap_m", from->distance_m, "to_snap_m",
+                     to->distance_m);
+}
+
+int cmd_route(dorf_ctx *ctx, int argc, char **argv) {
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"mode", required_argument, NULL, 'm'},
+        {"algorithm", required_argument, NULL, 'a'},
+        {"max-snap", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL;
+    dorf_mode mode = DORF_MODE_CAR;
+    dorf_algorithm alg = DORF_ALG_BIDIJKSTRA;
+    double max_snap = 1000;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'm':
+            if (cli_parse_mode(optarg, &mode) != 0) {
+                return cli_usage_error("route", "--mode takes walk, bike or car, not '%s'", optarg);
+            }
+            break;
+        case 'a':
+            if (strcmp(optarg, "dijkstra") == 0) {
+                alg = DORF_ALG_DIJKSTRA;
+            } else if (strcmp(optarg, "bidijkstra") == 0) {
+                alg = DORF_ALG_BIDIJKSTRA;
+            } else {
+                return cli_usage_error("route", "--algorithm takes dijkstra or bidijkstra");
+            }
+            break;
+        case 's': {
+            char *end = NULL;
+            max_snap = strtod(optarg, &end);
+            if (end == optarg || *end || !(max_snap > 0)) {
+                return cli_usage_error("route", "--max-snap takes a distance in metres");
+            }
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("route", "unknown option");
+        }
+    }
+    if (!db) {
+        return cli_usage_error("route", "--db FILE is required");
+    }
+    double lon[2], lat[2];
+    if (argc - optind != 2) {
+        return cli_usage_error("route", "expected two coordinates LON,LAT LON,LAT");
+    }
+    for (int i = 0; i < 2; i++) {
+        if (cli_parse_lonlat(argv[optind + i], &lon[i], &lat[i]) != 0) {
+            return cli_usage_error("route", "'%s' is not LON,LAT in degrees (e.g. 11.57,49.99)",
+                                   argv[optind + i]);
+        }
+    }
+    dorf_store *store = NULL;
+    dorf_graph *graph = NULL;
+    dorf_router *router = NULL;
+    dorf_snap snap[2];
+    dorf_route route = {0};
+    dorf_status st = dorf_store_open(ctx, db, 0, &store);
+    if (st == DORF_OK) {
+        st = dorf_graph_open(ctx, store, db, mode, &graph);
+    }
+    for (int i = 0; i < 2 && st == DORF_OK; i++) {
+        st = dorf_graph_snap(ctx, graph, lon[i], lat[i], max_snap, &snap[i]);
+    }
+    if (st == DORF_OK) {
+        st = dorf_router_new(ctx, graph, &router);
+    }
+    if (st == DORF_OK) {
+        st = dorf_route_find(router, alg, &snap[0], &snap[1], NULL, &route);
+    }
+    int rc = EXIT_OK;
+    if (st == DORF_OK) {
+        json_t *feature = route_feature(&route, mode, &snap[0], &snap[1]);
+        if (!feature || json_dumpf(feature, stdout, JSON_REAL_PRECISION(10)) != 0) {
+            fprintf(stderr, "dorf: cannot write the route\n");
+            rc = EXIT_RUNTIME;
+        }
+        putchar('\n');
+        json_decref(feature);
+    } else {
+        rc = cli_report_failure(ctx, st);
+    }
+    dorf_route_release(&route);
+    dorf_router_free(router);
+    dorf_graph_free(graph);
+    dorf_store_close(store);
+    return rc;
+}
