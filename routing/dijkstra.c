@@ -276,6 +276,9 @@ static void shape_add_segment(struct shape *sh, const dorf_graph *g, uint32_t s,
 /* Appends a whole arc's segment in the arc's direction. */
 static void shape_add_arc(struct shape *sh, const dorf_graph *g, uint32_t arc, double from_f,
                           double to_f) {
+    if (g->arc_segment[arc] == DORF_GRAPH_TURN) {
+        return; /* a turn inside a junction has no shape */
+    }
     uint32_t s = g->arc_segment[arc] >> 1;
     int reversed = g->arc_segment[arc] & 1;
     if (reversed) {

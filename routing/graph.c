@@ -3,8 +3,9 @@
  * back.
  *
  * Every road segment the mode may use yields one arc per allowed direction, weighted with
- * its travel time in milliseconds (length / profile speed, at least 1 ms). Arcs are sorted by
- * tail into CSR form and indexed again by head. The cache file is the graph's block as it is
+ * its travel time in milliseconds (length / profile speed, at least 1 ms); junctions with
+ * turn restrictions for the mode are then expanded (turns.c). Arcs are sorted by tail into
+ * CSR form and indexed again by head. The cache file is the graph's block as it is
  * in memory, behind a header carrying a magic string, the layout version, the mode, the
  * region's fingerprint and the offset of every array; loading checks all of them and every
  * index against the file's size and the counts before use, so a damaged or foreign cache is
@@ -111,29 +112,61 @@ static uint32_t travel_ms(dorf_mode mode, const dorf_road_edge *e) {
     return ms > 1e9 ? 1000000000u : (uint32_t)lround(ms);
 }
 
-dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode,
-                             dorf_graph **out) {
-    *out = NULL;
-    if ((unsigned)mode >= DORF_MODE_COUNT) {
-        return dorf_fail(ctx, DORF_EINVAL, "unknown travel mode %d", (int)mode);
+void raw_graph_release(struct raw_graph *rg) {
+    dorf_free(rg->arcs);
+    dorf_free(rg->lon);
+    dorf_free(rg->lat);
+    memset(rg, 0, sizeof *rg);
+}
+
+/* The segment arcs of `mode` and the region's nodes, before turn expansion and sorting. */
+static dorf_status raw_graph_from_region(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode,
+                                         struct raw_graph *rg) {
+    const uint8_t bit = (uint8_t)(1u << mode);
+    size_t arcs = 0;
+    for (size_t i = 0; i < r->edge_count; i++) {
+        arcs += (r->edges[i].access_forward & bit) != 0;
+        arcs += (r->edges[i].access_backward & bit) != 0;
     }
-    if (r->node_count >= UINT32_MAX / 2 || r->edge_count >= UINT32_MAX / 4 ||
-        r->point_count >= UINT32_MAX / 2) {
+    if (dorf_grow((void **)&rg->arcs, &rg->arc_cap, arcs, sizeof *rg->arcs) != 0 ||
+        dorf_grow((void **)&rg->lon, &rg->node_cap, r->node_count, sizeof *rg->lon) != 0 ||
+        !(rg->lat = dorf_malloc(rg->node_cap * sizeof *rg->lat))) {
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory building the %s graph",
+                         dorf_mode_name(mode));
+    }
+    for (size_t v = 0; v < r->node_count; v++) {
+        rg->lon[v] = r->nodes[v].lon_deg;
+        rg->lat[v] = r->nodes[v].lat_deg;
+    }
+    rg->node_count = r->node_count;
+    for (size_t i = 0; i < r->edge_count; i++) {
+        const dorf_road_edge *e = &r->edges[i];
+        uint32_t w = travel_ms(mode, e);
+        if (e->access_forward & bit) {
+            rg->arcs[rg->arc_count++] = (struct raw_arc){e->from, e->to, w, (uint32_t)i << 1};
+        }
+        if (e->access_backward & bit) {
+            rg->arcs[rg->arc_count++] = (struct raw_arc){e->to, e->from, w, (uint32_t)i << 1 | 1};
+        }
+    }
+    return DORF_OK;
+}
+
+/* Lays out the block of a graph from its raw arcs: CSR by tail, index by head. */
+static dorf_status graph_from_raw(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode,
+                                  const struct raw_graph *rg, dorf_graph **out) {
+    if (rg->node_count >= UINT32_MAX / 2 || rg->arc_count >= UINT32_MAX / 2) {
         return dorf_fail(ctx, DORF_EINVAL, "the region is too large for one graph");
     }
-    const uint8_t bit = (uint8_t)(1u << mode);
     struct graph_header h = {0};
     memcpy(h.magic, GRAPH_MAGIC, sizeof GRAPH_MAGIC);
     h.layout_version = GRAPH_LAYOUT_VERSION;
     h.mode = (uint32_t)mode;
     h.fingerprint = dorf_region_fingerprint(r);
-    h.node_count = (uint32_t)r->node_count;
+    h.node_count = (uint32_t)rg->node_count;
+    h.arc_count = (uint32_t)rg->arc_count;
     h.segment_count = (uint32_t)r->edge_count;
     h.point_count = (uint32_t)r->point_count;
-    for (size_t i = 0; i < r->edge_count; i++) {
-        h.arc_count += (r->edges[i].access_forward & bit) != 0;
-        h.arc_count += (r->edges[i].access_backward & bit) != 0;
-    }
     uint64_t size = layout(&h);
     dorf_graph *g = dorf_calloc(1, sizeof *g);
     void *block = dorf_calloc(1, (size_t)size);
@@ -154,42 +187,26 @@ dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode
     uint32_t *tail = (uint32_t *)g->tail, *first_in = (uint32_t *)g->first_in;
     uint32_t *in_arc = (uint32_t *)g->in_arc, *seg_arc = (uint32_t *)g->seg_arc;
 
-    /* Count arcs per tail, then place them (counting sort keeps segment order stable). */
-    for (size_t i = 0; i < r->edge_count; i++) {
-        const dorf_road_edge *e = &r->edges[i];
-        if (e->access_forward & bit) {
-            first_out[e->from + 1]++;
-        }
-        if (e->access_backward & bit) {
-            first_out[e->to + 1]++;
-        }
+    /* Counting sort by tail; it keeps the raw order within a node, so builds are stable. */
+    for (size_t i = 0; i < rg->arc_count; i++) {
+        first_out[rg->arcs[i].tail + 1]++;
     }
     for (uint32_t v = 0; v < h.node_count; v++) {
         first_out[v + 1] += first_out[v];
     }
     memcpy(degree, first_out, ((size_t)h.node_count + 1) * sizeof *degree);
-    for (size_t i = 0; i < r->edge_count; i++) {
-        const dorf_road_edge *e = &r->edges[i];
-        uint32_t w = travel_ms(mode, e);
-        seg_arc[2 * i] = seg_arc[2 * i + 1] = NO_ARC;
-        if (e->access_forward & bit) {
-            uint32_t a = degree[e->from]++;
-            head[a] = e->to;
-            tail[a] = e->from;
-            weight[a] = w;
-            arc_segment[a] = (uint32_t)i << 1;
-            seg_arc[2 * i] = a;
-        }
-        if (e->access_backward & bit) {
-            uint32_t a = degree[e->to]++;
-            head[a] = e->from;
-            tail[a] = e->to;
-            weight[a] = w;
-            arc_segment[a] = (uint32_t)i << 1 | 1;
-            seg_arc[2 * i + 1] = a;
+    memset(seg_arc, 0xff, 2 * (size_t)h.segment_count * sizeof *seg_arc);
+    for (size_t i = 0; i < rg->arc_count; i++) {
+        const struct raw_arc *ra = &rg->arcs[i];
+        uint32_t a = degree[ra->tail]++;
+        head[a] = ra->head;
+        tail[a] = ra->tail;
+        weight[a] = ra->weight;
+        arc_segment[a] = ra->segment;
+        if (ra->segment != DORF_GRAPH_TURN) {
+            seg_arc[ra->segment] = a; /* segment << 1 | against indexes the pair directly */
         }
     }
-    /* Index by head. */
     memset(degree, 0, ((size_t)h.node_count + 1) * sizeof *degree);
     for (uint32_t a = 0; a < h.arc_count; a++) {
         first_in[head[a] + 1]++;
@@ -203,11 +220,8 @@ dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode
     }
     dorf_free(degree);
 
-    double *lon = (double *)g->node_lon, *lat = (double *)g->node_lat;
-    for (uint32_t v = 0; v < h.node_count; v++) {
-        lon[v] = r->nodes[v].lon_deg;
-        lat[v] = r->nodes[v].lat_deg;
-    }
+    memcpy((double *)g->node_lon, rg->lon, h.node_count * sizeof *rg->lon);
+    memcpy((double *)g->node_lat, rg->lat, h.node_count * sizeof *rg->lat);
     double *len = (double *)g->seg_length, *pts = (double *)g->points;
     uint32_t *pfirst = (uint32_t *)g->seg_point_first, *pcount = (uint32_t *)g->seg_point_count;
     for (size_t i = 0; i < r->edge_count; i++) {
@@ -226,6 +240,28 @@ dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode
     }
     *out = g;
     return DORF_OK;
+}
+
+dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode,
+                             dorf_graph **out) {
+    *out = NULL;
+    if ((unsigned)mode >= DORF_MODE_COUNT) {
+        return dorf_fail(ctx, DORF_EINVAL, "unknown travel mode %d", (int)mode);
+    }
+    if (r->node_count >= UINT32_MAX / 4 || r->edge_count >= UINT32_MAX / 4 ||
+        r->point_count >= UINT32_MAX / 2) {
+        return dorf_fail(ctx, DORF_EINVAL, "the region is too large for one graph");
+    }
+    struct raw_graph rg = {0};
+    dorf_status st = raw_graph_from_region(ctx, r, mode, &rg);
+    if (st == DORF_OK) {
+        st = graph_expand_turns(ctx, r, mode, &rg);
+    }
+    if (st == DORF_OK) {
+        st = graph_from_raw(ctx, r, mode, &rg, out);
+    }
+    raw_graph_release(&rg);
+    return st;
 }
 
 void dorf_graph_free(dorf_graph *g) {
@@ -289,9 +325,10 @@ static dorf_status validate(dorf_ctx *ctx, const char *path, const struct graph_
         bad = g.first_out[v] > g.first_out[v + 1] || g.first_in[v] > g.first_in[v + 1];
     }
     for (uint32_t a = 0; a < g.arc_count && !bad; a++) {
+        int turn = g.arc_segment[a] == DORF_GRAPH_TURN;
         bad = g.head[a] >= g.node_count || g.tail[a] >= g.node_count ||
-              g.in_arc[a] >= g.arc_count || (g.arc_segment[a] >> 1) >= g.segment_count ||
-              g.weight[a] == 0;
+              g.in_arc[a] >= g.arc_count ||
+              (!turn && ((g.arc_segment[a] >> 1) >= g.segment_count || g.weight[a] == 0));
     }
     for (uint32_t s = 0; s < g.segment_count && !bad; s++) {
         bad = (g.seg_arc[2 * s] != NO_ARC && g.seg_arc[2 * s] >= g.arc_count) ||
@@ -401,6 +438,11 @@ void dorf_graph_arc(const dorf_graph *g, uint32_t arc, uint32_t *tail, uint32_t 
     *tail = g->tail[arc];
     *head = g->head[arc];
     *time_ms = g->weight[arc];
+    if (g->arc_segment[arc] == DORF_GRAPH_TURN) {
+        *segment = DORF_GRAPH_TURN;
+        *against = 0;
+        return;
+    }
     *segment = g->arc_segment[arc] >> 1;
     *against = (int)(g->arc_segment[arc] & 1);
 }

@@ -15,7 +15,7 @@
 #include "dorf/routing.h"
 
 #define GRAPH_MAGIC "DORFGRF"
-#define GRAPH_LAYOUT_VERSION 1u
+#define GRAPH_LAYOUT_VERSION 2u
 #define NO_ARC UINT32_MAX
 #define NO_NODE UINT32_MAX
 #define INF_MS UINT32_MAX
@@ -24,7 +24,8 @@ enum graph_array {
     GA_FIRST_OUT,    /* uint32[node_count + 1] */
     GA_HEAD,         /* uint32[arc_count] */
     GA_WEIGHT,       /* uint32[arc_count], milliseconds */
-    GA_ARC_SEGMENT,  /* uint32[arc_count]: segment << 1 | 1 when against the segment's direction */
+    GA_ARC_SEGMENT,  /* uint32[arc_count]: segment << 1 | 1 when against the segment's direction,
+                      * or DORF_GRAPH_TURN for a turn arc inside an expanded junction */
     GA_TAIL,         /* uint32[arc_count] */
     GA_FIRST_IN,     /* uint32[node_count + 1] */
     GA_IN_ARC,       /* uint32[arc_count]: arc ids grouped by head */
@@ -85,6 +86,32 @@ struct dorf_graph {
     const double *points;
     struct snap_grid grid;
 };
+
+/* An arc before the graph is laid out. */
+struct raw_arc {
+    uint32_t tail;
+    uint32_t head;
+    uint32_t weight;   /* milliseconds */
+    uint32_t segment;  /* segment << 1 | against, or DORF_GRAPH_TURN */
+};
+
+/* Nodes and arcs of a graph being built. */
+struct raw_graph {
+    struct raw_arc *arcs;
+    size_t arc_count, arc_cap;
+    double *lon, *lat;
+    size_t node_count, node_cap;
+};
+
+void raw_graph_release(struct raw_graph *rg);
+
+/*
+ * Expands each junction where a turn restriction binds `mode` (turns.c): the junction gets
+ * one node per arriving and one per leaving arc, joined by zero-time turn arcs for exactly
+ * the turns allowed, so that ordinary searches obey the restrictions.
+ */
+dorf_status graph_expand_turns(dorf_ctx *ctx, const dorf_region *r, dorf_mode mode,
+                               struct raw_graph *rg);
 
 /* Points the array pointers of `g` into its block. */
 void graph_bind_arrays(dorf_graph *g);

@@ -62,10 +62,14 @@ uint32_t dorf_graph_arc_count(const dorf_graph *graph);
 /* Bytes the graph's arrays take (mapped or allocated). */
 size_t dorf_graph_memory_bytes(const dorf_graph *graph);
 
+/* The "segment" of a turn arc: a zero-time arc inside a junction with turn restrictions. */
+#define DORF_GRAPH_TURN UINT32_MAX
+
 /*
  * Arc `arc` (0 <= arc < arc count): its tail and head node, travel time in milliseconds,
  * and the road segment it runs along (*against: 1 when it runs from the segment's to node
- * to its from node).
+ * to its from node). Junctions where turn restrictions bind the mode are expanded into
+ * several nodes at the same position, joined by turn arcs (segment DORF_GRAPH_TURN, time 0).
  */
 void dorf_graph_arc(const dorf_graph *graph, uint32_t arc, uint32_t *tail, uint32_t *head,
                     uint32_t *time_ms, uint32_t *segment, int *against);
