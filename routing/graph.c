@@ -330,11 +330,28 @@ static dorf_status validate(dorf_ctx *ctx, const char *path, const struct graph_
               g.in_arc[a] >= g.arc_count ||
               (!turn && ((g.arc_segment[a] >> 1) >= g.segment_count || g.weight[a] == 0));
     }
+    /* The two indexes must describe the same arcs: searches follow tails and heads. */
+    for (uint32_t v = 0; v < g.node_count && !bad; v++) {
+        for (uint32_t a = g.first_out[v]; a < g.first_out[v + 1] && !bad; a++) {
+            bad = g.tail[a] != v;
+        }
+        for (uint32_t k = g.first_in[v]; k < g.first_in[v + 1] && !bad; k++) {
+            bad = g.in_arc[k] >= g.arc_count || g.head[g.in_arc[k]] != v;
+        }
+    }
     for (uint32_t s = 0; s < g.segment_count && !bad; s++) {
-        bad = (g.seg_arc[2 * s] != NO_ARC && g.seg_arc[2 * s] >= g.arc_count) ||
-              (g.seg_arc[2 * s + 1] != NO_ARC && g.seg_arc[2 * s + 1] >= g.arc_count) ||
-              g.seg_point_count[s] < 2 ||
+        for (uint32_t dir = 0; dir < 2 && !bad; dir++) {
+            uint32_t a = g.seg_arc[2 * s + dir];
+            bad = a != NO_ARC && (a >= g.arc_count || g.arc_segment[a] != (s << 1 | dir));
+        }
+        bad = bad || g.seg_point_count[s] < 2 ||
               (uint64_t)g.seg_point_first[s] + g.seg_point_count[s] > h->point_count;
+    }
+    for (uint64_t i = 0; i < (uint64_t)h->point_count && !bad; i++) {
+        bad = !(fabs(g.points[2 * i]) <= 180 && fabs(g.points[2 * i + 1]) <= 90);
+    }
+    for (uint32_t v = 0; v < g.node_count && !bad; v++) {
+        bad = !(fabs(g.node_lon[v]) <= 180 && fabs(g.node_lat[v]) <= 90);
     }
     if (bad) {
         return dorf_fail(ctx, DORF_EPARSE, "%s is damaged (an index is out of range)", path);
@@ -451,4 +468,8 @@ void dorf_graph_node_position(const dorf_graph *g, uint32_t node, double *lon_de
                               double *lat_deg) {
     *lon_deg = g->node_lon[node];
     *lat_deg = g->node_lat[node];
+}
+
+uint32_t dorf_graph_segment_count(const dorf_graph *g) {
+    return g->segment_count;
 }

@@ -41,6 +41,9 @@ void search_reset(struct search *s);
 
 /* Sets dist[node] = d (and parent) if smaller, and queues the node. */
 static inline void search_reach(struct search *s, uint32_t node, uint32_t d, uint32_t parent) {
+    if (d == INF_MS) {
+        return; /* a saturated sum: as good as unreachable, and INF_MS marks "untouched" */
+    }
     if (s->dist[node] == INF_MS) {
         s->touched[s->touched_count++] = node;
     } else if (s->dist[node] <= d) {
@@ -59,5 +62,19 @@ int snap_anchors(const dorf_graph *g, const dorf_snap *snap, int as_target, stru
 
 /* Travel time of `fraction` of arc `a`, rounded to milliseconds. */
 uint32_t partial_ms(const dorf_graph *g, uint32_t arc, double fraction);
+
+/* Time along one segment from `from` to `to` when both lie on it (and it may be travelled
+ * that way), else INF_MS. */
+uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_snap *to);
+
+/*
+ * Fills `route` (its points allocated, see dorf_route_release) as dorf_route_find does: with
+ * s_arc NO_ARC directly along the one segment of `from` and `to`; else from `from` along the
+ * rest of source anchor arc s_arc, through arcs[0..narcs), into target anchor arc t_arc up
+ * to `to`. DORF_ENOMEM.
+ */
+dorf_status route_assemble(dorf_ctx *ctx, const dorf_graph *g, const dorf_snap *from,
+                           const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs,
+                           size_t narcs, uint32_t t_arc, uint32_t time_ms, dorf_route *route);
 
 #endif

@@ -70,7 +70,8 @@ dorf_status graph_build_snap_grid(dorf_ctx *ctx, dorf_graph *g) {
     gr->lon0 = min_lon;
     gr->lat0 = min_lat;
     gr->m_per_lat = 111195.0;
-    gr->m_per_lon = 111195.0 * cos((min_lat + max_lat) / 2 * M_PI / 180.0);
+    /* Near the poles a degree of longitude shrinks to nothing; keep the grid usable. */
+    gr->m_per_lon = 111195.0 * fmax(cos((min_lat + max_lat) / 2 * M_PI / 180.0), 0.01);
     double w = (max_lon - min_lon) * gr->m_per_lon, h = (max_lat - min_lat) * gr->m_per_lat;
     gr->cell_m = CELL_M;
     while ((w / gr->cell_m + 1) * (h / gr->cell_m + 1) > MAX_CELLS) {
@@ -150,22 +151,26 @@ dorf_status dorf_graph_snap(dorf_ctx *ctx, const dorf_graph *g, double lon, doub
     struct snap_item best = {0, 0};
     double best_t = 0;
     long pc = (long)floor(px / gr->cell_m), pr = (long)floor(py / gr->cell_m);
-    /* Rings around the cell; a cell outside the grid is empty. */
+    long cols = (long)gr->cols, rows = (long)gr->rows;
+    /* Rings of cells around the point's cell, nearest first; start at the first ring that
+     * touches the grid, stop when a ring lies beyond the best distance or the limit, or once
+     * a ring's square covers the whole grid. */
+    long dc = pc < 0 ? -pc : pc >= cols ? pc - cols + 1 : 0;
+    long dr = pr < 0 ? -pr : pr >= rows ? pr - rows + 1 : 0;
+    long first_ring = dc > dr ? dc : dr;
     long max_ring = (long)(max_distance_m / gr->cell_m) + 2;
-    long grid_span = (long)(gr->cols > gr->rows ? gr->cols : gr->rows);
-    long far = labs(pc) + labs(pr) + grid_span + 1;
-    if (max_ring > far) {
-        max_ring = far;
-    }
-    for (long ring = 0; ring <= max_ring; ring++) {
+    for (long ring = first_ring; ring <= max_ring; ring++) {
         double ring_near = (ring - 1) * gr->cell_m; /* nothing in this ring is nearer */
         if (ring > 0 && ring_near > 0 && ring_near * ring_near > best2) {
             break;
         }
-        for (long r = pr - ring; r <= pr + ring; r++) {
-            for (long c = pc - ring; c <= pc + ring; c++) {
-                if ((labs(r - pr) != ring && labs(c - pc) != ring) || r < 0 || c < 0 ||
-                    r >= (long)gr->rows || c >= (long)gr->cols) {
+        long r0 = pr - ring, r1 = pr + ring, c0 = pc - ring, c1 = pc + ring;
+        for (long r = r0 < 0 ? 0 : r0; r <= r1 && r < rows; r++) {
+            /* The whole row on the ring's top and bottom edges, else its two side cells. */
+            int edge_row = r == r0 || r == r1;
+            for (long c = edge_row ? (c0 < 0 ? 0 : c0) : c0; c <= c1 && c < cols;
+                 c = edge_row || c == c1 ? c + 1 : c1) {
+                if (c < 0) {
                     continue;
                 }
                 size_t cell = (size_t)r * gr->cols + (size_t)c;
@@ -183,6 +188,9 @@ dorf_status dorf_graph_snap(dorf_ctx *ctx, const dorf_graph *g, double lon, doub
                     }
                 }
             }
+        }
+        if (r0 <= 0 && c0 <= 0 && r1 >= rows - 1 && c1 >= cols - 1) {
+            break;
         }
     }
     if (!(best2 <= max_distance_m * max_distance_m)) {
