@@ -107,11 +107,11 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
         case 'p': {
             char *end = NULL;
             opts.persons_per_household = strtod(optarg, &end);
-            if (end == optarg || *end || opts.persons_per_household <= 0 ||
-                opts.persons_per_household > 20) {
+            if (end == optarg || *end ||
+                !(opts.persons_per_household > 0 && opts.persons_per_household <= 20)) {
                 return cli_usage_error("import",
-                                       "--persons-per-household takes a number between 0 and "
-                                       "20, not '%s'",
+                                       "--persons-per-household takes a number above 0 and at "
+                                       "most 20, not '%s'",
                                        optarg);
             }
             break;

@@ -9,7 +9,7 @@
 #include "dorf/store.h"
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: dorf info --db FILE [--issues [KIND]]\n\n"
+    fprintf(out, "usage: dorf info --db FILE [--issues[=KIND]]\n\n"
                  "Prints what the region in FILE holds: counts per layer and category, the\n"
                  "bounding box and the metric CRS.\n\n"
                  "options:\n"

@@ -1,6 +1,7 @@
 /*
- * store_sqlite.h: the SpatiaLite store's handle and the small SQLite helpers its two source
- * files share (store_sqlite.c: opening and migrations; store_sqlite_region.c: the region).
+ * store_sqlite.h: the SpatiaLite store's handle and the small SQLite helpers its source files
+ * share (store_sqlite.c: opening and migrations; store_sqlite_region.c: writing the region;
+ * store_sqlite_read.c: reading and summarising it).
  */
 #ifndef DORF_STORE_SQLITE_H
 #define DORF_STORE_SQLITE_H
@@ -27,7 +28,7 @@ dorf_status sqlite_store_exec(struct sqlite_store *s, const char *sql);
 /* Records the connection's last error as a DORF_EIO failure, prefixed by `what`. */
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what);
 
-/* Implementations of the region half of the interface (store_sqlite_region.c). */
+/* The region half of the interface (store_sqlite_region.c and store_sqlite_read.c). */
 dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *region);
 dorf_status sqlite_store_load_region(dorf_store *store, dorf_region **out);
 dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out);

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_region.c: saving, loading and summarising the region in the SpatiaLite store.
+ * store_sqlite_region.c: writing the region into the SpatiaLite store.
  *
  * A region is replaced in one transaction (delete the old rows, insert the new), so readers
  * see either the old region or the new one, and an interrupt or failure mid-way rolls back
@@ -108,7 +108,7 @@ static dorf_status encode_linestring(struct writer *w, const dorf_region *r,
         return dorf_fail(w->s->base.ctx, DORF_ENOMEM, "out of memory encoding a road shape");
     }
     unsigned char *p = w->wkb;
-    *p++ = 1; /* little endian; dorf builds only on little-endian hosts (checked in CMake) */
+    *p++ = 1; /* little endian: dorf builds only on little-endian hosts (checked in CMake) */
     put_u32(p, 2);
     put_u32(p + 4, e->point_count);
     p += 8;

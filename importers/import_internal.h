@@ -2,10 +2,12 @@
  * import_internal.h: the pieces of the OSM importer and how they fit together.
  *
  *   osm_source.c     find out what kind of file an extract is; unpack gzip to a temp file
+ *   osm_reader.c     the elements of an extract: PBF through readosm (framing checked first)
+ *   osm_xml.c        ... and OSM XML through dorf's own expat reader
  *   osm_tags.c       tag lists, and the "other_tags" strings of GDAL's OSM driver
  *   road_profile.c   which modes may use a way, in which direction, how fast (OSM tags)
  *   categories.c     which place category a set of tags belongs to
- *   osm_roads.c      readosm pass: nodes, highway ways, turn restrictions -> road graph
+ *   osm_roads.c      element pass: nodes, highway ways, turn restrictions -> road graph
  *   osm_features.c   OGR pass: buildings, places, addresses
  *   households.c     households per building from flats, addresses or floor area
  *   osm_import.c     dorf_import_osm(): runs the passes and fills the report

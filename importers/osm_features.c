@@ -4,12 +4,15 @@
  * OGR's OSM driver assembles areas (closed ways and multipolygon relations) into geometries,
  * which is the hard part of reading buildings. Its "points" and "multipolygons" layers are
  * read in one interleaved pass (GDALDatasetGetNextFeature, as the driver requires); every
- * feature's tags are gathered from its columns plus its "other_tags" string, so nothing here
- * depends on which keys the driver's osmconf.ini gives columns. Footprint areas are computed
- * after transforming to the region's metric CRS; a point on the surface stands for the
- * building's location.
+ * feature's tags are gathered from its columns plus its "other_tags" string. The driver runs
+ * with dorf's own configuration (osm_config below, handed over as an in-memory file), which
+ * decides which closed ways are areas: GDAL's default list plus healthcare, railway stations
+ * and public transport stations, so that a surgery or a station mapped as an area is a place.
+ * Footprint areas are computed after transforming to the region's metric CRS; a point on the
+ * surface stands for the building's location.
  */
 #include <cpl_error.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -21,6 +24,25 @@
 #include "import_internal.h"
 
 #define FEATURES_PER_TICK 4096
+
+/* The OSM driver's configuration (GDAL's osmconf.ini format): tags not named as attributes go
+ * to other_tags, whose keys keep their colons. */
+static const char osm_config[] =
+    "closed_ways_are_polygons=aeroway,amenity,boundary,building,craft,geological,healthcare,"
+    "historic,landuse,leisure,military,natural,office,place,shop,sport,tourism,"
+    "highway=platform,public_transport=platform,public_transport=station,railway=station,"
+    "railway=halt\n"
+    "report_all_nodes=no\n"
+    "report_all_ways=no\n"
+    "attribute_name_laundering=no\n"
+    "[points]\nosm_id=yes\nother_tags=yes\nattributes=name,highway\n"
+    "[lines]\nosm_id=yes\nother_tags=yes\nattributes=name,highway\n"
+    "[multipolygons]\nosm_id=yes\nosm_way_id=yes\nother_tags=yes\n"
+    "attributes=name,building,landuse,shop,amenity\n"
+    "[multilinestrings]\nosm_id=yes\nother_tags=yes\nattributes=name\n"
+    "[other_relations]\nosm_id=yes\nother_tags=yes\nattributes=name\n";
+
+#define OSM_CONFIG_PATH "/vsimem/dorf/osmconf.ini"
 
 struct features_state {
     dorf_ctx *ctx;
@@ -335,7 +357,16 @@ dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
         goto done;
     }
     const char *const drivers[] = {"OSM", NULL};
-    ds = GDALOpenEx(src->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    const char *const open_options[] = {"CONFIG_FILE=" OSM_CONFIG_PATH, NULL};
+    VSILFILE *conf = VSIFileFromMemBuffer(OSM_CONFIG_PATH, (GByte *)osm_config,
+                                          sizeof osm_config - 1, FALSE);
+    if (!conf) {
+        st = dorf_fail(ctx, DORF_ENOMEM, "cannot hand GDAL its OSM configuration");
+        goto done;
+    }
+    VSIFCloseL(conf);
+    ds = GDALOpenEx(src->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, open_options, NULL);
+    VSIUnlink(OSM_CONFIG_PATH);
     if (!ds) {
         st = dorf_fail(ctx, DORF_EPARSE, "GDAL cannot read it as OSM data: %s", s.gdal_error);
         goto done;

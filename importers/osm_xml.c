@@ -4,8 +4,8 @@
  * Only the elements the importer uses are read: node (id, lat, lon), way (id, nd refs),
  * relation (id, members) and their tags. Every attribute is checked before use, so a
  * malformed extract gives an error naming the line instead of a crash; a document that ends
- * early is reported as truncated. Strings for one element live in an arena reset after its
- * callback, so memory stays flat however large the file.
+ * early is reported as truncated. Strings of elements live in an arena that is reset every
+ * 4096 elements, so memory stays flat however large the file.
  */
 #include <errno.h>
 #include <expat.h>

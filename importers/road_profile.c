@@ -1,6 +1,7 @@
 /*
  * road_profile.c: what an OSM highway way allows: which of walking, cycling and driving may
- * use it, in which direction, and its signed speed limit.
+ * use it, in which direction, and its speed limit (signed, or implied by a zone value such as
+ * DE:urban; DE:motorway is read as the advisory 130 km/h).
  *
  * Defaults per highway class start from the German column of the OSM wiki page "OSM tags
  * for routing/Access restrictions", with two deliberate departures for rural regions: walking

@@ -8,9 +8,10 @@
  * their opening hours checked. Nothing is written anywhere: the caller stores the region
  * (dorf_store_replace_region), so a failed or interrupted import never touches a database.
  *
- * readosm supplies the ways with their node lists (which OGR does not expose) for the road
- * graph; GDAL/OGR's OSM driver supplies buildings, places and addresses as assembled
- * geometries (multipolygon relations included); PROJ projects to the region's metric CRS.
+ * The road graph comes from the ways with their node lists (which OGR does not expose), read
+ * by readosm (PBF) or dorf's own expat reader (XML); GDAL/OGR's OSM driver supplies buildings,
+ * places and addresses as assembled geometries (multipolygon relations included); GEOS puts
+ * addresses into buildings; PROJ projects to the region's metric CRS.
  * How households are estimated and which tags map to which category is in docs/import.md.
  */
 #ifndef DORF_IMPORTERS_H
@@ -23,7 +24,6 @@
 
 typedef struct dorf_import_options {
     double persons_per_household; /* persons per estimated household; 0: default 2.0 */
-    const char *holiday_region;   /* ISO 3166-2 code for "PH" checks; NULL: Germany */
     const char *temp_dir;         /* where a gzip extract is unpacked; NULL: $TMPDIR or /tmp */
 } dorf_import_options;
 
