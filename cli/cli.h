@@ -15,6 +15,8 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 int cmd_import(dorf_ctx *ctx, int argc, char **argv);
 int cmd_info(dorf_ctx *ctx, int argc, char **argv);
 int cmd_route(dorf_ctx *ctx, int argc, char **argv);
+int cmd_matrix(dorf_ctx *ctx, int argc, char **argv);
+int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv);
 
 /* "walk", "bike", "car" to a mode; -1 when it is none of them. */
 int cli_parse_mode(const char *text, dorf_mode *out);

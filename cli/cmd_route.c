@@ -19,7 +19,8 @@ static void usage(FILE *out) {
             "options:\n"
             "  --db FILE            the region database\n"
             "  --mode MODE          walk, bike or car (default car)\n"
-            "  --algorithm ALG      dijkstra or bidijkstra (default bidijkstra)\n"
+            "  --algorithm ALG      ch (contraction hierarchies, kept in DB.MODE.ch), dijkstra\n"
+            "                       or bidijkstra (default ch)\n"
             "  --max-snap METRES    farthest a coordinate may lie from a road (default 1000)\n"
             "  --help               show this help\n");
 }
@@ -75,6 +76,7 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv) {
     const char *db = NULL;
     dorf_mode mode = DORF_MODE_CAR;
     dorf_algorithm alg = DORF_ALG_BIDIJKSTRA;
+    int use_ch = 1, ch_asked = 0; /* ch is the default; bidijkstra if it cannot be had */
     double max_snap = 1000;
     int c;
     optind = 1;
@@ -89,12 +91,15 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv) {
             }
             break;
         case 'a':
-            if (strcmp(optarg, "dijkstra") == 0) {
+            use_ch = 0;
+            if (strcmp(optarg, "ch") == 0) {
+                use_ch = ch_asked = 1;
+            } else if (strcmp(optarg, "dijkstra") == 0) {
                 alg = DORF_ALG_DIJKSTRA;
             } else if (strcmp(optarg, "bidijkstra") == 0) {
                 alg = DORF_ALG_BIDIJKSTRA;
             } else {
-                return cli_usage_error("route", "--algorithm takes dijkstra or bidijkstra");
+                return cli_usage_error("route", "--algorithm takes ch, dijkstra or bidijkstra");
             }
             break;
         case 's': {
@@ -137,11 +142,27 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv) {
     for (int i = 0; i < 2 && st == DORF_OK; i++) {
         st = dorf_graph_snap(ctx, graph, lon[i], lat[i], max_snap, &snap[i]);
     }
-    if (st == DORF_OK) {
-        st = dorf_router_new(ctx, graph, &router);
+    dorf_ch *ch = NULL;
+    dorf_ch_router *ch_router = NULL;
+    if (st == DORF_OK && use_ch) {
+        st = dorf_ch_open(ctx, graph, db, &ch);
+        if (st != DORF_OK && st != DORF_EINTR && !ch_asked) {
+            dorf_log(ctx, DORF_LOG_WARN, "using bidirectional Dijkstra: %s", dorf_ctx_errmsg(ctx));
+            dorf_ctx_clear_error(ctx);
+            use_ch = 0;
+            st = DORF_OK;
+        }
     }
-    if (st == DORF_OK) {
-        st = dorf_route_find(router, alg, &snap[0], &snap[1], NULL, &route);
+    if (st == DORF_OK && use_ch) {
+        st = dorf_ch_router_new(ctx, ch, &ch_router);
+        if (st == DORF_OK) {
+            st = dorf_ch_route(ch_router, &snap[0], &snap[1], NULL, &route);
+        }
+    } else if (st == DORF_OK) {
+        st = dorf_router_new(ctx, graph, &router);
+        if (st == DORF_OK) {
+            st = dorf_route_find(router, alg, &snap[0], &snap[1], NULL, &route);
+        }
     }
     int rc = EXIT_OK;
     if (st == DORF_OK) {
@@ -157,6 +178,8 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv) {
     }
     dorf_route_release(&route);
     dorf_router_free(router);
+    dorf_ch_router_free(ch_router);
+    dorf_ch_free(ch);
     dorf_graph_free(graph);
     dorf_store_close(store);
     return rc;

@@ -27,6 +27,8 @@ static const struct command {
     {"import", cmd_import, "build a region from an OpenStreetMap extract"},
     {"info", cmd_info, "show what a region holds"},
     {"route", cmd_route, "the fastest route between two points, as GeoJSON"},
+    {"matrix", cmd_matrix, "travel times from each of many points to each of many, as CSV"},
+    {"isochrone", cmd_isochrone, "the areas reached from a point within given times, as GeoJSON"},
 };
 
 static void print_help(FILE *out) {

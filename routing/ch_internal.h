@@ -46,7 +46,7 @@ struct ch_header {
     uint32_t mode;
     uint64_t fingerprint; /* of the graph's region */
     uint32_t node_count;
-    uint32_t arc_count;   /* of the graph */
+    uint32_t arc_count; /* of the graph */
     uint32_t up_count;
     uint32_t down_count;
     uint32_t shortcut_count;
@@ -99,10 +99,7 @@ static inline uint32_t ch_find_edge(const dorf_ch *ch, uint32_t x, uint32_t y, i
  * Appends to *arcs (growing it, capacity *cap) the graph arcs of the path of ranks
  * `path[0..n)`. Returns 0, or -1 when out of memory or an edge is missing (damaged).
  */
-int ch_unpack(const dorf_ch *ch, const uint32_t *path, uint32_t n, uint32_t **arcs,
-              size_t *count, size_t *cap);
-
-/* Same-segment and route assembly from dijkstra.c. */
-uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_snap *to);
+int ch_unpack(const dorf_ch *ch, const uint32_t *path, uint32_t n, uint32_t **arcs, size_t *count,
+              size_t *cap);
 
 #endif

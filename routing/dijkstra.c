@@ -80,6 +80,16 @@ uint32_t partial_ms(const dorf_graph *g, uint32_t arc, double fraction) {
     return (uint32_t)lround(ms < 0 ? 0 : ms);
 }
 
+/* The node a snapped point at a segment's end (fraction 0 or 1) stands on: the from node is
+ * the forward arc's tail or the backward arc's head, the to node the other way round. */
+static uint32_t snap_end_node(const dorf_graph *g, const dorf_snap *snap) {
+    uint32_t fwd = g->seg_arc[2 * snap->segment], bwd = g->seg_arc[2 * snap->segment + 1];
+    if (snap->fraction <= 0) {
+        return fwd != NO_ARC ? g->tail[fwd] : g->head[bwd];
+    }
+    return fwd != NO_ARC ? g->head[fwd] : g->tail[bwd];
+}
+
 int snap_anchors(const dorf_graph *g, const dorf_snap *snap, int as_target, struct anchor *out) {
     int n = 0;
     uint32_t fwd = g->seg_arc[2 * snap->segment], bwd = g->seg_arc[2 * snap->segment + 1];
@@ -93,11 +103,14 @@ int snap_anchors(const dorf_graph *g, const dorf_snap *snap, int as_target, stru
         out[n++] = as_target ? (struct anchor){g->tail[bwd], partial_ms(g, bwd, 1 - f), bwd}
                              : (struct anchor){g->head[bwd], partial_ms(g, bwd, f), bwd};
     }
+    if (n > 0 && (f <= 0 || f >= 1)) {
+        out[n++] = (struct anchor){snap_end_node(g, snap), 0, AT_NODE_ARC};
+    }
     return n;
 }
 
 /* Time along one segment from `from` to `to` when both lie on it, or INF_MS. */
-static uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_snap *to) {
+uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_snap *to) {
     if (from->segment != to->segment) {
         return INF_MS;
     }
@@ -313,7 +326,7 @@ dorf_status dorf_route_find(dorf_router *r, dorf_algorithm alg, const dorf_snap 
     if (from->segment >= g->segment_count || to->segment >= g->segment_count) {
         return dorf_fail(r->ctx, DORF_EINVAL, "snapped point outside this graph");
     }
-    struct anchor src[2], dst[2];
+    struct anchor src[MAX_ANCHORS], dst[MAX_ANCHORS];
     int nsrc = snap_anchors(g, from, 0, src), ndst = snap_anchors(g, to, 1, dst);
     uint32_t direct = same_segment_ms(g, from, to);
     uint32_t best = INF_MS, meet = NO_NODE;
@@ -343,71 +356,90 @@ dorf_status dorf_route_find(dorf_router *r, dorf_algorithm alg, const dorf_snap 
     if (!route) {
         goto done;
     }
-    struct shape sh = {0};
-    uint32_t s_arc = NO_ARC, t_arc = NO_ARC;
-    uint32_t *arcs = NULL, narcs = 0, *back = NULL, nback = 0;
     if (use_direct) {
-        shape_add_segment(&sh, g, from->segment, from->fraction, to->fraction);
-    } else {
-        arcs = forward_arcs(&r->fwd, g, meet, &narcs);
-        /* The seed the forward tree grew from, and the target anchor it ends in. */
-        uint32_t first = narcs ? g->tail[arcs[0]] : meet;
-        for (int i = 0; i < nsrc; i++) {
-            if (src[i].node == first && r->fwd.dist[first] == src[i].cost_ms) {
-                s_arc = src[i].arc;
-            }
+        st = route_assemble(r->ctx, g, from, to, NO_ARC, NULL, 0, NO_ARC, best, route);
+        goto done;
+    }
+    /* The arcs from a source anchor to the meeting node, then (bidirectional) on to a
+     * target anchor; and the anchors at both ends. */
+    uint32_t narcs = 0, nback = 0;
+    uint32_t *arcs = forward_arcs(&r->fwd, g, meet, &narcs);
+    uint32_t last = meet;
+    if (arcs && alg == DORF_ALG_BIDIJKSTRA) {
+        for (uint32_t v = meet; r->bwd.parent[v] != SEED_ARC; v = g->head[r->bwd.parent[v]]) {
+            nback++;
         }
-        if (alg == DORF_ALG_BIDIJKSTRA) {
-            /* The backward tree from the meeting node leads to a target anchor. */
-            uint32_t v = meet;
-            while (r->bwd.parent[v] != SEED_ARC) {
-                nback++;
-                v = g->head[r->bwd.parent[v]];
-            }
-            back = dorf_malloc((nback ? nback : 1) * sizeof *back);
-            if (back) {
-                nback = 0;
-                for (v = meet; r->bwd.parent[v] != SEED_ARC; v = g->head[r->bwd.parent[v]]) {
-                    back[nback++] = r->bwd.parent[v];
-                }
-            }
-            for (int i = 0; i < ndst; i++) {
-                if (dst[i].node == v && r->bwd.dist[v] == dst[i].cost_ms) {
-                    t_arc = dst[i].arc;
-                }
-            }
+        uint32_t *all = dorf_realloc(arcs, ((size_t)narcs + nback + 1) * sizeof *arcs);
+        if (!all) {
+            dorf_free(arcs);
+            arcs = NULL;
         } else {
-            t_arc = dst[best_dst].arc;
-        }
-        if (!arcs || (alg == DORF_ALG_BIDIJKSTRA && !back)) {
-            sh.oom = 1;
-        } else {
-            double f = from->fraction, t = to->fraction;
-            int s_rev = g->arc_segment[s_arc] & 1, t_rev = g->arc_segment[t_arc] & 1;
-            shape_add_arc(&sh, g, s_arc, s_rev ? 1 - f : f, 1);
-            for (uint32_t i = 0; i < narcs; i++) {
-                shape_add_arc(&sh, g, arcs[i], 0, 1);
+            arcs = all;
+            for (; r->bwd.parent[last] != SEED_ARC; last = g->head[r->bwd.parent[last]]) {
+                arcs[narcs++] = r->bwd.parent[last];
             }
-            for (uint32_t i = 0; i < nback; i++) {
-                shape_add_arc(&sh, g, back[i], 0, 1);
-            }
-            shape_add_arc(&sh, g, t_arc, 0, t_rev ? 1 - t : t);
         }
     }
-    dorf_free(arcs);
-    dorf_free(back);
-    if (sh.oom) {
-        dorf_free(sh.pts);
+    if (!arcs) {
         st = dorf_fail(r->ctx, DORF_ENOMEM, "out of memory assembling a route");
         goto done;
     }
-    route->time_s = best / 1000.0;
-    route->length_m = sh.length_m;
-    route->points = sh.pts;
-    route->point_count = sh.count;
+    uint32_t first = narcs ? g->tail[arcs[0]] : meet;
+    uint32_t s_arc = NO_ARC, t_arc = NO_ARC;
+    for (int i = 0; i < nsrc && s_arc == NO_ARC; i++) {
+        if (src[i].node == first && r->fwd.dist[first] == src[i].cost_ms) {
+            s_arc = src[i].arc;
+        }
+    }
+    if (alg == DORF_ALG_BIDIJKSTRA) {
+        for (int i = 0; i < ndst && t_arc == NO_ARC; i++) {
+            if (dst[i].node == last && r->bwd.dist[last] == dst[i].cost_ms) {
+                t_arc = dst[i].arc;
+            }
+        }
+    } else {
+        t_arc = dst[best_dst].arc;
+    }
+    st = route_assemble(r->ctx, g, from, to, s_arc, arcs, narcs, t_arc, best, route);
+    dorf_free(arcs);
 
 done:
     search_reset(&r->fwd);
     search_reset(&r->bwd);
     return st;
+}
+
+dorf_status route_assemble(dorf_ctx *ctx, const dorf_graph *g, const dorf_snap *from,
+                           const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs,
+                           size_t narcs, uint32_t t_arc, uint32_t time_ms, dorf_route *route) {
+    struct shape sh = {0};
+    if (s_arc == NO_ARC) {
+        shape_add_segment(&sh, g, from->segment, from->fraction, to->fraction);
+    } else {
+        double f = from->fraction, t = to->fraction;
+        if (s_arc == AT_NODE_ARC) {
+            uint32_t v = snap_end_node(g, from);
+            shape_add(&sh, g->node_lon[v], g->node_lat[v]);
+        } else {
+            shape_add_arc(&sh, g, s_arc, (g->arc_segment[s_arc] & 1) ? 1 - f : f, 1);
+        }
+        for (size_t i = 0; i < narcs; i++) {
+            shape_add_arc(&sh, g, arcs[i], 0, 1);
+        }
+        if (t_arc != AT_NODE_ARC) {
+            shape_add_arc(&sh, g, t_arc, 0, (g->arc_segment[t_arc] & 1) ? 1 - t : t);
+        } else {
+            uint32_t v = snap_end_node(g, to);
+            shape_add(&sh, g->node_lon[v], g->node_lat[v]);
+        }
+    }
+    if (sh.oom) {
+        dorf_free(sh.pts);
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory assembling a route");
+    }
+    route->time_s = time_ms / 1000.0;
+    route->length_m = sh.length_m;
+    route->points = sh.pts;
+    route->point_count = sh.count;
+    return DORF_OK;
 }

@@ -86,21 +86,40 @@ void graph_bind_arrays(dorf_graph *g) {
     g->points = (const double *)(base + h->offset[GA_POINTS]);
 }
 
-uint64_t dorf_region_fingerprint(const dorf_region *r) {
-    /* FNV-1a over the import time and the counts: a re-import always changes the time. */
+/* FNV-1a over the import time and the counts: a re-import always changes the time. */
+static uint64_t fingerprint_of(const char *imported_at, uint64_t nodes, uint64_t segments,
+                               uint64_t restrictions) {
     uint64_t h = 1469598103934665603ull;
-    const char *t = r->meta.imported_at ? r->meta.imported_at : "";
+    const char *t = imported_at ? imported_at : "";
     for (; *t; t++) {
         h = (h ^ (unsigned char)*t) * 1099511628211ull;
     }
-    const uint64_t counts[] = {r->node_count, r->edge_count, r->point_count,
-                               r->restriction_count};
+    const uint64_t counts[] = {nodes, segments, restrictions};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         for (int b = 0; b < 8; b++) {
             h = (h ^ ((counts[i] >> (8 * b)) & 0xff)) * 1099511628211ull;
         }
     }
     return h;
+}
+
+uint64_t dorf_region_fingerprint(const dorf_region *r) {
+    return fingerprint_of(r->meta.imported_at, r->node_count, r->edge_count,
+                          r->restriction_count);
+}
+
+dorf_status dorf_store_fingerprint(dorf_ctx *ctx, dorf_store *store, uint64_t *out) {
+    dorf_region_summary sum;
+    dorf_status st = dorf_store_summarize(store, &sum);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (!sum.has_region) {
+        return dorf_fail(ctx, DORF_ENOTFOUND, "nothing imported yet; run `dorf import` first");
+    }
+    *out = fingerprint_of(sum.imported_at, sum.road_nodes, sum.road_edges,
+                          sum.turn_restrictions);
+    return DORF_OK;
 }
 
 static uint32_t travel_ms(dorf_mode mode, const dorf_road_edge *e) {
@@ -402,27 +421,29 @@ dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, uint64_t fingerprin
 dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path,
                             dorf_mode mode, dorf_graph **out) {
     *out = NULL;
-    dorf_region *region = NULL;
-    dorf_status st = dorf_store_load_region(store, &region);
-    if (st != DORF_OK) {
-        return st;
-    }
     char path[4096];
     if (snprintf(path, sizeof path, "%s.%s.graph", db_path, dorf_mode_name(mode)) >=
         (int)sizeof path) {
-        dorf_region_free(region);
         return dorf_fail(ctx, DORF_EINVAL, "database path too long");
     }
-    uint64_t fingerprint = dorf_region_fingerprint(region);
+    /* The fingerprint comes from counts, so a valid cache is used without loading the region. */
+    uint64_t fingerprint = 0;
+    dorf_status st = dorf_store_fingerprint(ctx, store, &fingerprint);
+    if (st != DORF_OK) {
+        return st;
+    }
     st = dorf_graph_load(ctx, path, fingerprint, out);
     if (st == DORF_OK) {
-        dorf_region_free(region);
         return DORF_OK;
     }
     if (st != DORF_ENOTFOUND) {
         dorf_log(ctx, DORF_LOG_INFO, "rebuilding the graph cache: %s", dorf_ctx_errmsg(ctx));
     }
     dorf_ctx_clear_error(ctx);
+    dorf_region *region = NULL;
+    if ((st = dorf_store_load_region(store, &region)) != DORF_OK) {
+        return st;
+    }
     st = dorf_graph_build(ctx, region, mode, out);
     dorf_region_free(region);
     if (st == DORF_OK && dorf_graph_save(ctx, *out, path) != DORF_OK) {
@@ -447,7 +468,7 @@ uint32_t dorf_graph_arc_count(const dorf_graph *g) {
 size_t dorf_graph_memory_bytes(const dorf_graph *g) {
     return g->block_size + ((size_t)g->grid.cols * g->grid.rows + 1) * sizeof(uint32_t) +
            (g->grid.cell_first ? g->grid.cell_first[(size_t)g->grid.cols * g->grid.rows] : 0) *
-               sizeof(uint32_t);
+               sizeof(struct snap_item);
 }
 
 void dorf_graph_arc(const dorf_graph *g, uint32_t arc, uint32_t *tail, uint32_t *head,

@@ -22,6 +22,13 @@ struct search {
     uint32_t touched_count;
 };
 
+/* The most anchors a snapped point has: one per direction of its segment, and its node. */
+#define MAX_ANCHORS 3
+
+/* The "arc" of an anchor that is the snapped point's own node (the point lies at a segment's
+ * end): nothing of a segment is travelled to or from it. */
+#define AT_NODE_ARC (UINT32_MAX - 2)
+
 /* Where a snapped point joins the graph: reach `node` after `cost_ms` along `arc`. */
 struct anchor {
     uint32_t node;
@@ -55,8 +62,10 @@ static inline void search_reach(struct search *s, uint32_t node, uint32_t d, uin
 }
 
 /*
- * The anchors of a snapped point: as a source, the nodes it leads to (count 0..2); as a
- * target (`as_target`), the nodes it is reached from, with the remaining cost.
+ * The anchors of a snapped point (at most MAX_ANCHORS): as a source, the nodes it leads to;
+ * as a target (`as_target`), the nodes it is reached from, with the remaining cost. A point
+ * at a segment's end is also anchored at that node itself at no cost (arc AT_NODE_ARC), so
+ * that it does not inherit the direction of whichever segment it was snapped onto.
  */
 int snap_anchors(const dorf_graph *g, const dorf_snap *snap, int as_target, struct anchor *out);
 
@@ -68,10 +77,10 @@ uint32_t partial_ms(const dorf_graph *g, uint32_t arc, double fraction);
 uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_snap *to);
 
 /*
- * Fills `route` (its points allocated, see dorf_route_release) as dorf_route_find does: with
- * s_arc NO_ARC directly along the one segment of `from` and `to`; else from `from` along the
- * rest of source anchor arc s_arc, through arcs[0..narcs), into target anchor arc t_arc up
- * to `to`. DORF_ENOMEM.
+ * Fills `route` (its points allocated, see dorf_route_release): with s_arc NO_ARC directly
+ * along the one segment of `from` and `to`; else from `from` along the rest of source anchor
+ * arc s_arc, through arcs[0..narcs), into target anchor arc t_arc up to `to` (an anchor arc
+ * AT_NODE_ARC adds no piece of segment). DORF_ENOMEM.
  */
 dorf_status route_assemble(dorf_ctx *ctx, const dorf_graph *g, const dorf_snap *from,
                            const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs,
