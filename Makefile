@@ -11,12 +11,17 @@ DEMO_DB ?= demo/region.dorf
 DEMO_EXTRACT ?= data-samples/north-bayreuth.osm.pbf
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build release asan fuzz demo test test-plain test-asan test-fuzz bench clean
+.PHONY: all deps deps-postgres build release asan fuzz demo test test-plain test-asan test-fuzz bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps
+
+# The suite's tests/routing/test_pgrouting.sh compares routes with pgRouting on a throwaway
+# PostgreSQL (scripts/pg-test-server), so every target that runs ctest installs it too.
+deps-postgres:
+	@scripts/install-deps --postgres
 
 build: deps
 	cmake --preset debug >/dev/null
@@ -40,13 +45,13 @@ demo: release
 	@echo
 	build/release/cli/dorf info --db $(DEMO_DB)
 
-test: build asan fuzz
+test: deps-postgres build asan fuzz
 	scripts/run-tests
 
-test-plain: build
+test-plain: deps-postgres build
 	ctest --test-dir build/debug --output-on-failure -j$(JOBS)
 
-test-asan: asan
+test-asan: deps-postgres asan
 	ctest --test-dir build/asan --output-on-failure -j$(JOBS)
 
 test-fuzz: fuzz
@@ -55,6 +60,7 @@ test-fuzz: fuzz
 bench: release
 	scripts/install-deps --bench
 	tests/bench/import/run build/release/cli/dorf
+	tests/bench/routing/run build/release
 
 clean:
 	rm -rf build demo
