@@ -14,10 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int check_tests_passed;
-static int check_tests_failed;
-static int check_current_failed;
-static const char *check_filter;
+/* Unused in a test file whose tests are all compiled out (e.g. without fault injection). */
+__attribute__((unused)) static int check_tests_passed;
+__attribute__((unused)) static int check_tests_failed;
+__attribute__((unused)) static int check_current_failed;
+__attribute__((unused)) static const char *check_filter;
 
 #define CHECK(cond)                                                                               \
     do {                                                                                          \

@@ -95,6 +95,20 @@ static void test_same_segment_goes_directly_or_around_a_oneway(void) {
     }
 }
 
+static void test_point_on_a_junction_does_not_inherit_one_way(void) {
+    for (int i = 0; i < 2; i++) {
+        /* D as the end of the one-way B->D or as the start of D-E: the same place, the same
+         * time from the middle of D-E (50 m west), not the way round through B. */
+        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_DE, 0.5), at(S_BD, 1)), 6.0,
+                   1e-9);
+        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_DE, 0.5), at(S_DE, 0)), 6.0,
+                   1e-9);
+        /* Starting at B as the start of B->D may still go west to A. */
+        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_BD, 0), at(S_AB, 0)), 12.0,
+                   1e-9);
+    }
+}
+
 static void test_route_shape_runs_from_point_to_point(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_region *r = fixture_region(ctx);
@@ -181,6 +195,7 @@ int main(int argc, char **argv) {
     RUN(test_unreachable_target_is_not_found);
     RUN(test_route_starts_and_ends_in_the_middle_of_segments);
     RUN(test_same_segment_goes_directly_or_around_a_oneway);
+    RUN(test_point_on_a_junction_does_not_inherit_one_way);
     RUN(test_route_shape_runs_from_point_to_point);
     RUN(test_bidirectional_equals_dijkstra_on_the_real_extract);
     return check_summary();
