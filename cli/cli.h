@@ -24,6 +24,9 @@ int cli_parse_mode(const char *text, dorf_mode *out);
 /* "LON,LAT" in degrees; -1 when malformed or out of range. */
 int cli_parse_lonlat(const char *text, double *lon, double *lat);
 
+/* A decimal number in [min, max] (NaN never is); -1 when malformed or out of range. */
+int cli_parse_number(const char *text, double min, double max, double *out);
+
 /* Prints "dorf: <message>" for the context's last failure to stderr; returns the exit code. */
 int cli_report_failure(dorf_ctx *ctx, dorf_status status);
 

@@ -105,13 +105,10 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
             db = optarg;
             break;
         case 'p': {
-            char *end = NULL;
-            opts.persons_per_household = strtod(optarg, &end);
-            if (end == optarg || *end ||
-                !(opts.persons_per_household > 0 && opts.persons_per_household <= 20)) {
+            if (cli_parse_number(optarg, 0.01, 20, &opts.persons_per_household) != 0) {
                 return cli_usage_error("import",
-                                       "--persons-per-household takes a number above 0 and at "
-                                       "most 20, not '%s'",
+                                       "--persons-per-household takes a number from 0.01 to "
+                                       "20, not '%s'",
                                        optarg);
             }
             break;

@@ -142,25 +142,19 @@ int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv) {
                                        MAX_LIMITS, optarg);
             }
             break;
-        case 'b': {
-            char *end = NULL;
-            opt.buffer_m = strtod(optarg, &end);
-            if (end == optarg || *end || !(opt.buffer_m > 0 && opt.buffer_m <= 10000)) {
+        case 'b':
+            if (cli_parse_number(optarg, 1, 10000, &opt.buffer_m) != 0) {
                 return cli_usage_error("isochrone", "--buffer takes a width in metres (1-10000)");
             }
             break;
-        }
         case 'r':
             opt.reverse = 1;
             break;
-        case 's': {
-            char *end = NULL;
-            max_snap = strtod(optarg, &end);
-            if (end == optarg || *end || !(max_snap > 0)) {
+        case 's':
+            if (cli_parse_number(optarg, 1e-3, 1e7, &max_snap) != 0) {
                 return cli_usage_error("isochrone", "--max-snap takes a distance in metres");
             }
             break;
-        }
         case 'h':
             usage(stdout);
             return EXIT_OK;

@@ -121,14 +121,11 @@ int cmd_matrix(dorf_ctx *ctx, int argc, char **argv) {
         case 'o':
             out_path = optarg;
             break;
-        case 's': {
-            char *end = NULL;
-            max_snap = strtod(optarg, &end);
-            if (end == optarg || *end || !(max_snap > 0)) {
+        case 's':
+            if (cli_parse_number(optarg, 1e-3, 1e7, &max_snap) != 0) {
                 return cli_usage_error("matrix", "--max-snap takes a distance in metres");
             }
             break;
-        }
         case 'h':
             usage(stdout);
             return EXIT_OK;

@@ -25,31 +25,6 @@ static void usage(FILE *out) {
             "  --help               show this help\n");
 }
 
-int cli_parse_mode(const char *text, dorf_mode *out) {
-    for (int m = 0; m < DORF_MODE_COUNT; m++) {
-        if (strcmp(text, dorf_mode_name((dorf_mode)m)) == 0) {
-            *out = (dorf_mode)m;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-int cli_parse_lonlat(const char *text, double *lon, double *lat) {
-    char *end = NULL;
-    *lon = strtod(text, &end);
-    if (end == text || *end != ',') {
-        return -1;
-    }
-    const char *rest = end + 1;
-    *lat = strtod(rest, &end);
-    if (end == rest || *end != '\0' || !(*lon >= -180 && *lon <= 180) ||
-        !(*lat >= -90 && *lat <= 90)) {
-        return -1;
-    }
-    return 0;
-}
-
 static json_t *route_feature(const dorf_route *route, dorf_mode mode, const dorf_snap *from,
                              const dorf_snap *to) {
     json_t *coords = json_array();
@@ -102,14 +77,11 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv) {
                 return cli_usage_error("route", "--algorithm takes ch, dijkstra or bidijkstra");
             }
             break;
-        case 's': {
-            char *end = NULL;
-            max_snap = strtod(optarg, &end);
-            if (end == optarg || *end || !(max_snap > 0)) {
+        case 's':
+            if (cli_parse_number(optarg, 1e-3, 1e7, &max_snap) != 0) {
                 return cli_usage_error("route", "--max-snap takes a distance in metres");
             }
             break;
-        }
         case 'h':
             usage(stdout);
             return EXIT_OK;

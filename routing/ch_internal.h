@@ -102,4 +102,20 @@ static inline uint32_t ch_find_edge(const dorf_ch *ch, uint32_t x, uint32_t y, i
 int ch_unpack(const dorf_ch *ch, const uint32_t *path, uint32_t n, uint32_t **arcs, size_t *count,
               size_t *cap);
 
+/*
+ * Stall-on-demand: true when a node's tentative time `d` is beaten by reaching it from a
+ * higher node through edges[first..last) (edges pointing down to it), so that its search
+ * need not go on from it.
+ */
+static inline int ch_stalled(const struct search *s, const struct ch_edge *edges, uint32_t first,
+                             uint32_t last, uint32_t d) {
+    for (uint32_t e = first; e < last; e++) {
+        uint32_t du = s->dist[edges[e].other];
+        if (du != INF_MS && (uint64_t)du + edges[e].weight < d) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 #endif

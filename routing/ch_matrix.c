@@ -22,21 +22,6 @@ struct bucket_entry {
     uint32_t dist;
 };
 
-static inline uint32_t add_sat(uint32_t a, uint32_t b) {
-    return a > INF_MS - b ? INF_MS : a + b;
-}
-
-static inline int stalled(const struct search *s, const struct ch_edge *edges, uint32_t first,
-                          uint32_t last, uint32_t d) {
-    for (uint32_t e = first; e < last; e++) {
-        uint32_t du = s->dist[edges[e].other];
-        if (du != INF_MS && (uint64_t)du + edges[e].weight < d) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /*
  * Runs an upward search from the anchors until its queue is empty (`forward`: along up
  * edges; else backwards along down edges) and writes the nodes settled and not stalled, with
@@ -55,12 +40,12 @@ static uint32_t upward_search(const dorf_ch *ch, struct search *s, int forward,
     while (s->heap.size) {
         struct heap_entry e = heap_pop(&s->heap);
         uint32_t v = e.node;
-        if (stalled(s, stall, stall_first[v], stall_first[v + 1], e.key)) {
+        if (ch_stalled(s, stall, stall_first[v], stall_first[v + 1], e.key)) {
             continue;
         }
         out[count++] = e;
         for (uint32_t k = relax_first[v]; k < relax_first[v + 1]; k++) {
-            search_reach(s, relax[k].other, add_sat(e.key, relax[k].weight), v);
+            search_reach(s, relax[k].other, add_ms(e.key, relax[k].weight), v);
         }
     }
     search_reset(s);
@@ -131,7 +116,7 @@ dorf_status dorf_ch_matrix(dorf_ctx *ctx, const dorf_ch *ch, const dorf_snap *so
         for (uint32_t q = 0; q < settled; q++) {
             uint32_t v = space[q].node, d = space[q].key;
             for (uint32_t k = first[v]; k < first[v + 1]; k++) {
-                uint32_t t = add_sat(d, sorted[k].dist);
+                uint32_t t = add_ms(d, sorted[k].dist);
                 if (t < row[sorted[k].target]) {
                     row[sorted[k].target] = t;
                 }

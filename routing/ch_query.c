@@ -102,22 +102,6 @@ done:
     return rc;
 }
 
-/* True when node v's tentative time `d` is beaten by a higher node through `edges`. */
-static inline int stalled(const struct search *s, const struct ch_edge *edges, uint32_t first,
-                          uint32_t last, uint32_t d) {
-    for (uint32_t e = first; e < last; e++) {
-        uint32_t du = s->dist[edges[e].other];
-        if (du != INF_MS && (uint64_t)du + edges[e].weight < d) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static inline uint32_t add_sat(uint32_t a, uint32_t b) {
-    return a > INF_MS - b ? INF_MS : a + b;
-}
-
 /* The bidirectional upward search; writes the meeting rank (NO_NODE when none). */
 static uint32_t ch_search(dorf_ch_router *r, const struct anchor *src, int nsrc,
                           const struct anchor *dst, int ndst, uint32_t *meet) {
@@ -141,23 +125,23 @@ static uint32_t ch_search(dorf_ch_router *r, const struct anchor *src, int nsrc,
         struct search *s = forward ? f : b, *o = forward ? b : f;
         struct heap_entry e = heap_pop(&s->heap);
         uint32_t v = e.node;
-        if (o->dist[v] != INF_MS && add_sat(e.key, o->dist[v]) < best) {
-            best = add_sat(e.key, o->dist[v]);
+        if (o->dist[v] != INF_MS && add_ms(e.key, o->dist[v]) < best) {
+            best = add_ms(e.key, o->dist[v]);
             *meet = v;
         }
         if (forward) {
-            if (stalled(s, ch->down, ch->down_first[v], ch->down_first[v + 1], e.key)) {
+            if (ch_stalled(s, ch->down, ch->down_first[v], ch->down_first[v + 1], e.key)) {
                 continue;
             }
             for (uint32_t k = ch->up_first[v]; k < ch->up_first[v + 1]; k++) {
-                search_reach(s, ch->up[k].other, add_sat(e.key, ch->up[k].weight), v);
+                search_reach(s, ch->up[k].other, add_ms(e.key, ch->up[k].weight), v);
             }
         } else {
-            if (stalled(s, ch->up, ch->up_first[v], ch->up_first[v + 1], e.key)) {
+            if (ch_stalled(s, ch->up, ch->up_first[v], ch->up_first[v + 1], e.key)) {
                 continue;
             }
             for (uint32_t k = ch->down_first[v]; k < ch->down_first[v + 1]; k++) {
-                search_reach(s, ch->down[k].other, add_sat(e.key, ch->down[k].weight), v);
+                search_reach(s, ch->down[k].other, add_ms(e.key, ch->down[k].weight), v);
             }
         }
     }

@@ -124,10 +124,6 @@ uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_
     return INF_MS;
 }
 
-static inline uint32_t add_ms(uint32_t a, uint32_t b) {
-    return a > INF_MS - b ? INF_MS : a + b;
-}
-
 /* One-directional Dijkstra. Writes the best time and the target anchor that gave it. */
 static uint32_t run_dijkstra(dorf_router *r, const struct anchor *src, int nsrc,
                              const struct anchor *dst, int ndst, int *best_dst) {

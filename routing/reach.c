@@ -35,10 +35,6 @@ static int seed_cmp(const void *pa, const void *pb) {
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
-static inline uint32_t add_ms(uint32_t a, uint32_t b) {
-    return a > INF_MS - b ? INF_MS : a + b;
-}
-
 void dorf_reach_release(dorf_reach_result *res) {
     if (res) {
         dorf_free(res->time_ms);

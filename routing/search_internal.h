@@ -46,6 +46,11 @@ dorf_status search_init(dorf_ctx *ctx, struct search *s, uint32_t node_count);
 void search_release(struct search *s);
 void search_reset(struct search *s);
 
+/* a + b in milliseconds, saturating at INF_MS (which stands for "not reached"). */
+static inline uint32_t add_ms(uint32_t a, uint32_t b) {
+    return a > INF_MS - b ? INF_MS : a + b;
+}
+
 /* Sets dist[node] = d (and parent) if smaller, and queues the node. */
 static inline void search_reach(struct search *s, uint32_t node, uint32_t d, uint32_t parent) {
     if (d == INF_MS) {
