@@ -107,12 +107,11 @@ dorf_status dorf_ch_save(dorf_ctx *ctx, const dorf_ch *ch, const char *path) {
     return DORF_OK;
 }
 
-/* Checks the edges of one side: `up` edges leave node x upwards, `down` ones arrive at it. */
-static int bad_edges(const dorf_ch *ch, int up) {
-    const dorf_graph *g = ch->g;
+/* Checks the index of one side and the ends of its edges: `up` edges leave node x upwards,
+ * `down` ones arrive at it from above. */
+static int bad_index(const dorf_ch *ch, int up) {
     const uint32_t *first = up ? ch->up_first : ch->down_first;
     const struct ch_edge *edges = up ? ch->up : ch->down;
-    const uint32_t *mids = up ? ch->up_mid : ch->down_mid;
     uint32_t count = up ? ch->hdr->up_count : ch->hdr->down_count;
     if (first[0] != 0 || first[ch->node_count] != count) {
         return 1;
@@ -121,13 +120,25 @@ static int bad_edges(const dorf_ch *ch, int up) {
         if (first[x] > first[x + 1]) {
             return 1;
         }
+        for (uint32_t e = first[x]; e < first[x + 1]; e++) {
+            if (edges[e].other <= x || edges[e].other >= ch->node_count) {
+                return 1;
+            }
+        }
     }
+    return 0;
+}
+
+/* Checks what the edges of one side stand for: a graph arc, or two edges via a lower node.
+ * Needs both sides' indexes checked first (ch_find_edge reads them). */
+static int bad_edges(const dorf_ch *ch, int up) {
+    const dorf_graph *g = ch->g;
+    const uint32_t *first = up ? ch->up_first : ch->down_first;
+    const struct ch_edge *edges = up ? ch->up : ch->down;
+    const uint32_t *mids = up ? ch->up_mid : ch->down_mid;
     for (uint32_t x = 0; x < ch->node_count; x++) {
         for (uint32_t e = first[x]; e < first[x + 1]; e++) {
             uint32_t y = edges[e].other, mid = mids[e];
-            if (y <= x || y >= ch->node_count) {
-                return 1;
-            }
             uint32_t from = up ? x : y, to = up ? y : x;
             if (!(mid & CH_SHORTCUT)) {
                 if (mid >= g->arc_count || ch->rank[g->tail[mid]] != from ||
@@ -184,7 +195,7 @@ static dorf_status validate(dorf_ctx *ctx, const char *path, dorf_ch *ch, size_t
         }
     }
     dorf_free(seen);
-    if (bad || bad_edges(ch, 1) || bad_edges(ch, 0)) {
+    if (bad || bad_index(ch, 1) || bad_index(ch, 0) || bad_edges(ch, 1) || bad_edges(ch, 0)) {
         return dorf_fail(ctx, DORF_EPARSE, "%s is damaged (an edge or index is invalid)", path);
     }
     return DORF_OK;
