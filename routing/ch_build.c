@@ -18,15 +18,24 @@
 #include "ch_internal.h"
 #include "dorf/alloc.h"
 
-/* Settled-node limits of witness searches: while estimating importance, and contracting. */
-#define SIMULATE_SETTLE_LIMIT 60u
+/* Limits of witness searches, while estimating importance and while contracting: settled
+ * nodes, and hops (edges) from the search's source. Hop limits keep the searches cheap when
+ * the remaining graph grows dense late in the contraction (grid-like street networks). */
+#define SIMULATE_SETTLE_LIMIT 10u
 #define CONTRACT_SETTLE_LIMIT 500u
+#define SIMULATE_HOP_LIMIT 1u
+/* A node with more neighbour pairs than this is not simulated: every pair is counted as a
+ * shortcut. Dense nodes late in the contraction would otherwise cost a witness search per
+ * neighbour at every update (cubic in the degree), and they come last in the order anyway. */
+#define SIMULATE_MAX_PAIRS 256u
+#define CONTRACT_HOP_LIMIT 5u
 
 /* An edge of the remaining graph: mid is an arc id or CH_SHORTCUT | middle graph node. */
 struct cedge {
     uint32_t other;
     uint32_t weight;
     uint32_t mid;
+    uint32_t hops; /* original arcs the edge stands for (1 for an arc) */
 };
 
 struct clist {
@@ -47,6 +56,8 @@ struct builder {
     uint32_t *deleted, *level, *stamp;
     /* Witness search. */
     uint32_t *wdist, *wtouched;
+    uint8_t *whops;
+    uint8_t *wtarget; /* 1 for the targets of the running witness search */
     uint32_t wtouched_count;
     struct heap wheap;
     /* Priority queue of uncontracted nodes, a binary heap on prio. */
@@ -83,13 +94,15 @@ static void clist_remove(struct clist *l, uint32_t other) {
 }
 
 /* Adds the edge u -> w, or lowers the one there (a tie keeps the first, as searches do). */
-static void add_edge(struct builder *b, uint32_t u, uint32_t w, uint32_t weight, uint32_t mid) {
+static void add_edge(struct builder *b, uint32_t u, uint32_t w, uint32_t weight, uint32_t mid,
+                     uint32_t hops) {
     struct cedge *fwd = clist_find(&b->out[u], w);
     if (fwd) {
         if (weight < fwd->weight) {
             struct cedge *bwd = clist_find(&b->in[w], u);
             fwd->weight = bwd->weight = weight;
             fwd->mid = bwd->mid = mid;
+            fwd->hops = bwd->hops = hops;
         }
         return;
     }
@@ -100,21 +113,30 @@ static void add_edge(struct builder *b, uint32_t u, uint32_t w, uint32_t weight,
         b->oom = 1;
         return;
     }
-    b->out[u].e[b->out[u].count++] = (struct cedge){w, weight, mid};
-    b->in[w].e[b->in[w].count++] = (struct cedge){u, weight, mid};
+    b->out[u].e[b->out[u].count++] = (struct cedge){w, weight, mid, hops};
+    b->in[w].e[b->in[w].count++] = (struct cedge){u, weight, mid, hops};
 }
 
 /* Dijkstra from `source` in the remaining graph without `avoid`, up to `max_ms`. */
 static void witness_search(struct builder *b, uint32_t source, uint32_t avoid, uint32_t max_ms,
-                           uint32_t settle_limit) {
+                           uint32_t settle_limit, uint32_t hop_limit, uint32_t targets) {
     struct heap *h = &b->wheap;
     b->wdist[source] = 0;
+    b->whops[source] = 0;
     b->wtouched[b->wtouched_count++] = source;
     heap_push_or_decrease(h, source, 0);
     uint32_t settled = 0;
     while (h->size && heap_min_key(h) <= max_ms && settled++ < settle_limit) {
         struct heap_entry e = heap_pop(h);
+        /* Once every target is settled its distance is final: nothing more to learn. */
+        if (b->wtarget[e.node] && --targets == 0) {
+            break;
+        }
+        if (b->whops[e.node] >= hop_limit) {
+            continue; /* reached, but not expanded further */
+        }
         const struct clist *l = &b->out[e.node];
+        uint8_t hops = (uint8_t)(b->whops[e.node] + 1);
         for (size_t i = 0; i < l->count; i++) {
             uint32_t x = l->e[i].other;
             uint32_t d = sum_ms(e.key, l->e[i].weight);
@@ -127,6 +149,7 @@ static void witness_search(struct builder *b, uint32_t source, uint32_t avoid, u
                 continue;
             }
             b->wdist[x] = d;
+            b->whops[x] = hops;
             heap_push_or_decrease(h, x, d);
         }
     }
@@ -145,9 +168,21 @@ static void witness_reset(struct builder *b) {
  * The shortcuts contracting v needs: counted only (`simulate`), or added. The out-edges of
  * v are not touched by adding, so iterating them while adding is safe.
  */
-static uint32_t contract(struct builder *b, uint32_t v, int simulate) {
+static uint32_t contract(struct builder *b, uint32_t v, int simulate, uint32_t *hops_added) {
     uint32_t count = 0;
+    *hops_added = 0;
     const struct clist *in = &b->in[v], *out = &b->out[v];
+    if (simulate && (uint64_t)in->count * out->count > SIMULATE_MAX_PAIRS) {
+        for (size_t i = 0; i < in->count; i++) {
+            for (size_t k = 0; k < out->count; k++) {
+                if (out->e[k].other != in->e[i].other) {
+                    count++;
+                    *hops_added += in->e[i].hops + out->e[k].hops;
+                }
+            }
+        }
+        return count;
+    }
     for (size_t i = 0; i < in->count; i++) {
         uint32_t u = in->e[i].other, wu = in->e[i].weight;
         uint32_t max_ms = 0;
@@ -162,7 +197,14 @@ static uint32_t contract(struct builder *b, uint32_t v, int simulate) {
         if (!targets) {
             continue; /* nothing but the way back to u */
         }
-        witness_search(b, u, v, max_ms, simulate ? SIMULATE_SETTLE_LIMIT : CONTRACT_SETTLE_LIMIT);
+        for (size_t k = 0; k < out->count; k++) {
+            b->wtarget[out->e[k].other] = out->e[k].other != u;
+        }
+        witness_search(b, u, v, max_ms, simulate ? SIMULATE_SETTLE_LIMIT : CONTRACT_SETTLE_LIMIT,
+                       simulate ? SIMULATE_HOP_LIMIT : CONTRACT_HOP_LIMIT, (uint32_t)targets);
+        for (size_t k = 0; k < out->count; k++) {
+            b->wtarget[out->e[k].other] = 0;
+        }
         for (size_t k = 0; k < out->count; k++) {
             uint32_t w = out->e[k].other;
             uint32_t d = sum_ms(wu, out->e[k].weight);
@@ -170,8 +212,9 @@ static uint32_t contract(struct builder *b, uint32_t v, int simulate) {
                 continue;
             }
             count++;
+            *hops_added += in->e[i].hops + out->e[k].hops;
             if (!simulate) {
-                add_edge(b, u, w, d, CH_SHORTCUT | v);
+                add_edge(b, u, w, d, CH_SHORTCUT | v, in->e[i].hops + out->e[k].hops);
             }
         }
         witness_reset(b);
@@ -179,10 +222,24 @@ static uint32_t contract(struct builder *b, uint32_t v, int simulate) {
     return count;
 }
 
+/*
+ * Importance of v: the edge difference (shortcuts added minus edges removed), the difference
+ * in original arcs those stand for (which keeps shortcuts from growing long, as Geisberger et
+ * al. weigh it), contracted neighbours, and depth in the hierarchy.
+ */
 static int32_t priority(struct builder *b, uint32_t v) {
-    int32_t added = (int32_t)contract(b, v, 1);
+    uint32_t hops_added = 0;
+    int32_t added = (int32_t)contract(b, v, 1, &hops_added);
     int32_t removed = (int32_t)(b->in[v].count + b->out[v].count);
-    return 2 * (added - removed) + (int32_t)b->deleted[v] + (int32_t)b->level[v];
+    int64_t hops_removed = 0;
+    for (size_t i = 0; i < b->in[v].count; i++) {
+        hops_removed += b->in[v].e[i].hops;
+    }
+    for (size_t i = 0; i < b->out[v].count; i++) {
+        hops_removed += b->out[v].e[i].hops;
+    }
+    return 2 * (added - removed) + (int32_t)((int64_t)hops_added - hops_removed) +
+           (int32_t)b->deleted[v] + (int32_t)b->level[v];
 }
 
 /* The priority queue: a binary heap of nodes ordered by prio, then by node id. */
@@ -253,7 +310,8 @@ static void keep_final(struct builder *b, uint32_t from, uint32_t to, const stru
 
 /* Contracts v for good: shortcuts in, its edges out to the hierarchy, neighbours updated. */
 static void contract_for_good(struct builder *b, uint32_t v, uint32_t v_stamp) {
-    b->shortcuts += contract(b, v, 0);
+    uint32_t hops_added = 0;
+    b->shortcuts += contract(b, v, 0, &hops_added);
     struct clist *in = &b->in[v], *out = &b->out[v];
     for (size_t i = 0; i < out->count; i++) {
         keep_final(b, v, out->e[i].other, &out->e[i]);
@@ -298,6 +356,8 @@ static void builder_release(struct builder *b) {
     dorf_free(b->stamp);
     dorf_free(b->wdist);
     dorf_free(b->wtouched);
+    dorf_free(b->whops);
+    dorf_free(b->wtarget);
     dorf_free(b->wheap.items);
     dorf_free(b->wheap.pos);
     dorf_free(b->prio);
@@ -395,6 +455,8 @@ dorf_status dorf_ch_build(dorf_ctx *ctx, const dorf_graph *g, dorf_ch **out) {
     b.stamp = dorf_malloc(n * sizeof *b.stamp);
     b.wdist = dorf_malloc(n * sizeof *b.wdist);
     b.wtouched = dorf_malloc(n * sizeof *b.wtouched);
+    b.whops = dorf_malloc(n * sizeof *b.whops);
+    b.wtarget = dorf_calloc(n, sizeof *b.wtarget);
     b.wheap.items = dorf_malloc(n * sizeof *b.wheap.items);
     b.wheap.pos = dorf_malloc(n * sizeof *b.wheap.pos);
     b.prio = dorf_malloc(n * sizeof *b.prio);
@@ -403,7 +465,7 @@ dorf_status dorf_ch_build(dorf_ctx *ctx, const dorf_graph *g, dorf_ch **out) {
     uint32_t *order = dorf_malloc(n * sizeof *order);
     dorf_status st = DORF_OK;
     if (!b.out || !b.in || !b.deleted || !b.level || !b.stamp || !b.wdist || !b.wtouched ||
-        !b.wheap.items || !b.wheap.pos || !b.prio || !b.pq || !b.pq_pos || !order) {
+        !b.whops || !b.wtarget || !b.wheap.items || !b.wheap.pos || !b.prio || !b.pq || !b.pq_pos || !order) {
         goto oom;
     }
     memset(b.stamp, 0xff, n * sizeof *b.stamp);
@@ -411,7 +473,7 @@ dorf_status dorf_ch_build(dorf_ctx *ctx, const dorf_graph *g, dorf_ch **out) {
     memset(b.wheap.pos, 0xff, n * sizeof *b.wheap.pos);
     for (uint32_t a = 0; a < g->arc_count && !b.oom; a++) {
         if (g->tail[a] != g->head[a]) {
-            add_edge(&b, g->tail[a], g->head[a], g->weight[a], a);
+            add_edge(&b, g->tail[a], g->head[a], g->weight[a], a, 1);
         }
     }
     if (b.oom) {
