@@ -194,6 +194,27 @@ static dorf_status sqlite_store_check(dorf_store *store) {
     if (st != DORF_OK) {
         return st;
     }
+    /* The spatial indexes must hold exactly the rows' bounding boxes. */
+    static const char *const indexed[] = {"road_edge", "building", "address", "place"};
+    if ((st = sqlite_store_prepare(s, "SELECT CheckSpatialIndex(?, 'geom')", &stmt)) != DORF_OK) {
+        return st;
+    }
+    for (size_t i = 0; i < sizeof indexed / sizeof indexed[0] && st == DORF_OK; i++) {
+        sqlite3_bind_text(stmt, 1, indexed[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(stmt) != SQLITE_ROW) {
+            st = sqlite_store_fail(s, "checking a spatial index");
+        } else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL && sqlite3_column_int(stmt, 0) != 1) {
+            st = dorf_fail(s->base.ctx, DORF_EIO,
+                           "%s: the spatial index of %s does not match its rows; rebuild it with "
+                           "`dorf import` or SpatiaLite's RecoverSpatialIndex()",
+                           s->path, indexed[i]);
+        }
+        sqlite3_reset(stmt);
+    }
+    sqlite3_finalize(stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
     if ((st = sqlite_store_prepare(s, "PRAGMA foreign_key_check", &stmt)) != DORF_OK) {
         return st;
     }

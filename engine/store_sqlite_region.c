@@ -49,6 +49,23 @@ static const char *const insert_sql[INS_COUNT] = {
     "INSERT INTO import_issue(kind, osm_type, osm_id, detail) VALUES (?, ?, ?, ?)",
 };
 
+/*
+ * The spatial indexes are taken down for the bulk write and built again at its end, inside
+ * the same transaction: SpatiaLite's per-row index triggers build and parse SQL for every
+ * row, which made them most of an import's writing time.
+ */
+static const char drop_spatial_indexes_sql[] =
+    "SELECT DisableSpatialIndex('road_edge', 'geom'), DisableSpatialIndex('building', 'geom'),"
+    "       DisableSpatialIndex('address', 'geom'), DisableSpatialIndex('place', 'geom');"
+    "DROP TABLE IF EXISTS idx_road_edge_geom;"
+    "DROP TABLE IF EXISTS idx_building_geom;"
+    "DROP TABLE IF EXISTS idx_address_geom;"
+    "DROP TABLE IF EXISTS idx_place_geom;";
+
+static const char create_spatial_indexes_sql[] =
+    "SELECT CreateSpatialIndex('road_edge', 'geom'), CreateSpatialIndex('building', 'geom'),"
+    "       CreateSpatialIndex('address', 'geom'), CreateSpatialIndex('place', 'geom');";
+
 /* Order matters: rows that others refer to are deleted last. */
 static const char clear_region_sql[] = "DELETE FROM household;"
                                        "DELETE FROM address;"
@@ -288,7 +305,9 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     w.total = 8 + region->node_count + region->edge_count + region->restriction_count +
               region->building_count + region->household_count + region->address_count +
               region->place_count + region->issue_count;
-    dorf_status st = sqlite_store_exec(s, "BEGIN IMMEDIATE");
+    /* A large page cache for the bulk write: the R*Tree indexes and the tables would otherwise
+     * be written out and read back many times over (2 MiB is SQLite's default). */
+    dorf_status st = sqlite_store_exec(s, "PRAGMA cache_size = -262144; BEGIN IMMEDIATE");
     if (st != DORF_OK) {
         return st;
     }
@@ -296,10 +315,17 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
         st = sqlite_store_prepare(s, insert_sql[i], &w.stmt[i]);
     }
     if (st == DORF_OK) {
+        st = sqlite_store_exec(s, drop_spatial_indexes_sql);
+    }
+    if (st == DORF_OK) {
         st = sqlite_store_exec(s, clear_region_sql);
     }
     if (st == DORF_OK) {
         st = write_all(&w, region);
+    }
+    if (st == DORF_OK) {
+        dorf_progress(store->ctx, "indexing region", 0, 1);
+        st = sqlite_store_exec(s, create_spatial_indexes_sql);
     }
     for (int i = 0; i < INS_COUNT; i++) {
         sqlite3_finalize(w.stmt[i]);
@@ -312,5 +338,6 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     if (st != DORF_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    sqlite3_exec(s->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
     return st;
 }
