@@ -44,6 +44,16 @@ demo: release
 	build/release/cli/dorf import --db $(DEMO_DB) $(DEMO_EXTRACT)
 	@echo
 	build/release/cli/dorf info --db $(DEMO_DB)
+	@echo
+	@echo "By bike from the town hall by the pharmacy to Harsdorf's, and walking 5/10/15 minutes from it:"
+	build/release/cli/dorf route --db $(DEMO_DB) --mode bike 11.5013,50.0167 11.5689,50.0265 >demo/route-bike.geojson
+	build/release/cli/dorf isochrone --db $(DEMO_DB) --mode walk --minutes 5,10,15 11.5013,50.0167 >demo/isochrone-walk.geojson
+	@python3 -c "import json; f=json.load(open('demo/route-bike.geojson'))['properties']; print('  route: %.1f km in %.0f min (demo/route-bike.geojson)' % (f['length_m'] / 1000, f['time_s'] / 60))"
+	@python3 -c "import json; fs=json.load(open('demo/isochrone-walk.geojson'))['features']; print('  isochrones: ' + ', '.join('%g min %.2f km2' % (f['properties']['minutes'], f['properties']['area_m2'] / 1e6) for f in fs) + ' (demo/isochrone-walk.geojson)')"
+	@rm -f demo/roads.geojson && ogr2ogr -f GeoJSON demo/roads.geojson $(DEMO_DB) road_edge -select highway
+	@scripts/render-map demo/map.svg demo/roads.geojson:#9e9e9e,0.8,none \
+		demo/isochrone-walk.geojson:#e65100,1,#ff980040 demo/route-bike.geojson:#1565c0,3,none
+	@echo "  map: demo/map.svg$$(test -f demo/map.png && echo ' and demo/map.png')"
 
 test: deps-postgres build asan fuzz
 	scripts/run-tests
