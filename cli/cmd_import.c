@@ -20,19 +20,18 @@
 #include "dorf/store.h"
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: dorf import --db FILE [options] EXTRACT\n\n"
-            "Builds the region in FILE from an OpenStreetMap extract (.osm, .osm.pbf, or\n"
-            "either gzip-compressed): the road graph for walking, cycling and driving,\n"
-            "buildings with estimated households, addresses, shops and services with their\n"
-            "opening hours. Re-importing replaces the region atomically and keeps the\n"
-            "platform data (orders, posts ...). Ctrl-C leaves the database unchanged.\n\n"
-            "options:\n"
-            "  --db FILE                      the region database (created if missing)\n"
-            "  --persons-per-household N      persons per estimated household (default 2.0)\n"
-            "  --quiet                        print nothing on success\n"
-            "  --verbose                      log each phase; twice: each skipped object too\n"
-            "  --help                         show this help\n");
+    fprintf(out, "usage: dorf import --db FILE [options] EXTRACT\n\n"
+                 "Builds the region in FILE from an OpenStreetMap extract (.osm, .osm.pbf, or\n"
+                 "either gzip-compressed): the road graph for walking, cycling and driving,\n"
+                 "buildings with estimated households, addresses, shops and services with their\n"
+                 "opening hours. Re-importing replaces the region atomically and keeps the\n"
+                 "platform data (orders, posts ...). Ctrl-C leaves the database unchanged.\n\n"
+                 "options:\n"
+                 "  --db FILE                      the region database (created if missing)\n"
+                 "  --persons-per-household N      persons per estimated household (default 2.0)\n"
+                 "  --quiet                        print nothing on success\n"
+                 "  --verbose                      log each phase; twice: each skipped object too\n"
+                 "  --help                         show this help\n");
 }
 
 /* Checks up front that a new database could be created at `path`. */
@@ -64,7 +63,7 @@ static void remove_database(const char *path) {
 static void print_report(const char *extract, const char *db, const dorf_import_report *r,
                          const dorf_region *region, double seconds) {
     printf("imported %s into %s in %.2f s\n", extract, db, seconds);
-    printf("  roads         %llu ways -> %zu segments between %zu nodes", 
+    printf("  roads         %llu ways -> %zu segments between %zu nodes",
            (unsigned long long)r->road_ways, region->edge_count, region->node_count);
     printf(" (%llu highway ways not routable, %llu cut at the extract's edge)\n",
            (unsigned long long)r->skipped_not_routable,

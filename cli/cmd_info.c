@@ -21,8 +21,9 @@ static void usage(FILE *out) {
 
 static int print_issue(void *user, const dorf_import_issue *issue) {
     (void)user;
-    const char *type = issue->osm_type == 'n' ? "node" : issue->osm_type == 'w' ? "way"
-                                                                                 : "relation";
+    const char *type = issue->osm_type == 'n'   ? "node"
+                       : issue->osm_type == 'w' ? "way"
+                                                : "relation";
     printf("  %-14s %s/%lld: %s\n", issue->kind, type, (long long)issue->osm_id, issue->detail);
     return 0;
 }

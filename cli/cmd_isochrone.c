@@ -97,22 +97,17 @@ static json_t *isochrone_feature(const dorf_isochrone *iso, double minutes, dorf
         json_decref(geometry);
         return NULL;
     }
-    return json_pack("{s:s, s:o, s:{s:f, s:f, s:s, s:f}}", "type", "Feature", "geometry",
-                     geometry, "properties", "minutes", minutes, "area_m2",
-                     round(iso->area_m2), "mode", dorf_mode_name(mode), "snap_m",
-                     round(snap->distance_m * 10) / 10);
+    return json_pack("{s:s, s:o, s:{s:f, s:f, s:s, s:f}}", "type", "Feature", "geometry", geometry,
+                     "properties", "minutes", minutes, "area_m2", round(iso->area_m2), "mode",
+                     dorf_mode_name(mode), "snap_m", round(snap->distance_m * 10) / 10);
 }
 
 int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv) {
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"mode", required_argument, NULL, 'm'},
-        {"minutes", required_argument, NULL, 't'},
-        {"buffer", required_argument, NULL, 'b'},
-        {"reverse", no_argument, NULL, 'r'},
-        {"max-snap", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},      {"mode", required_argument, NULL, 'm'},
+        {"minutes", required_argument, NULL, 't'}, {"buffer", required_argument, NULL, 'b'},
+        {"reverse", no_argument, NULL, 'r'},       {"max-snap", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
     dorf_mode mode = DORF_MODE_WALK;

@@ -11,9 +11,9 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "points_csv.h"
 #include "dorf/alloc.h"
 #include "dorf/routing.h"
+#include "points_csv.h"
 
 static void usage(FILE *out) {
     fprintf(out,

@@ -29,14 +29,13 @@ static json_t *route_feature(const dorf_route *route, dorf_mode mode, const dorf
                              const dorf_snap *to) {
     json_t *coords = json_array();
     for (size_t i = 0; i < route->point_count; i++) {
-        json_array_append_new(coords, json_pack("[f,f]", route->points[i].lon_deg,
-                                                route->points[i].lat_deg));
+        json_array_append_new(
+            coords, json_pack("[f,f]", route->points[i].lon_deg, route->points[i].lat_deg));
     }
     return json_pack("{s:s, s:{s:s, s:o}, s:{s:s, s:f, s:f, s:f, s:f}}", "type", "Feature",
-                     "geometry", "type", "LineString", "coordinates", coords, "properties",
-                     "mode", dorf_mode_name(mode), "time_s", route->time_s, "length_m",
-                     route->length_m, "from_snap_m", from->distance_m, "to_snap_m",
-                     to->distance_m);
+                     "geometry", "type", "LineString", "coordinates", coords, "properties", "mode",
+                     dorf_mode_name(mode), "time_s", route->time_s, "length_m", route->length_m,
+                     "from_snap_m", from->distance_m, "to_snap_m", to->distance_m);
 }
 
 int cmd_route(dorf_ctx *ctx, int argc, char **argv) {

@@ -10,20 +10,40 @@
 static const char *const mode_names[DORF_MODE_COUNT] = {"walk", "bike", "car"};
 
 static const char *const highway_names[DORF_HW_COUNT] = {
-    "motorway",      "motorway_link", "trunk",          "trunk_link",     "primary",
-    "primary_link",  "secondary",     "secondary_link", "tertiary",       "tertiary_link",
-    "unclassified",  "residential",   "living_street",  "service",        "track",
-    "road",          "pedestrian",    "footway",        "path",           "cycleway",
-    "bridleway",     "steps",
+    "motorway",      "motorway_link",  "trunk",     "trunk_link",    "primary",      "primary_link",
+    "secondary",     "secondary_link", "tertiary",  "tertiary_link", "unclassified", "residential",
+    "living_street", "service",        "track",     "road",          "pedestrian",   "footway",
+    "path",          "cycleway",       "bridleway", "steps",
 };
 
 static const char *const category_names[DORF_CAT_COUNT] = {
-    "grocery",    "bakery",       "butcher",    "pharmacy",     "doctor",
-    "dentist",    "hospital",     "post",       "post_box",     "bank",
-    "atm",        "school",       "kindergarten", "bus_stop",   "rail_station",
-    "restaurant", "cafe",         "pub",        "town_hall",    "fuel",
-    "library",    "community",    "place_of_worship", "fire_station", "police",
-    "shop_other", "other",
+    "grocery",
+    "bakery",
+    "butcher",
+    "pharmacy",
+    "doctor",
+    "dentist",
+    "hospital",
+    "post",
+    "post_box",
+    "bank",
+    "atm",
+    "school",
+    "kindergarten",
+    "bus_stop",
+    "rail_station",
+    "restaurant",
+    "cafe",
+    "pub",
+    "town_hall",
+    "fuel",
+    "library",
+    "community",
+    "place_of_worship",
+    "fire_station",
+    "police",
+    "shop_other",
+    "other",
 };
 
 static const char *const household_source_names[] = {
@@ -98,8 +118,8 @@ void dorf_region_free(dorf_region *r) {
 }
 
 /* Appends `item` to an array and returns its index through *index; the indices are 32-bit. */
-static dorf_status append(dorf_ctx *ctx, void **items, size_t *count, size_t *cap,
-                          const void *item, size_t size, uint32_t *index, const char *what) {
+static dorf_status append(dorf_ctx *ctx, void **items, size_t *count, size_t *cap, const void *item,
+                          size_t size, uint32_t *index, const char *what) {
     if (*count >= UINT32_MAX) {
         return dorf_fail(ctx, DORF_EINVAL, "too many %s for one region (limit %u)", what,
                          (unsigned)UINT32_MAX);
@@ -115,8 +135,8 @@ static dorf_status append(dorf_ctx *ctx, void **items, size_t *count, size_t *ca
     return DORF_OK;
 }
 
-#define APPEND(ctx, r, array, field, item, index, what)                                           \
-    append((ctx), (void **)&(r)->array, &(r)->field##_count, &(r)->field##_cap, (item),           \
+#define APPEND(ctx, r, array, field, item, index, what)                                            \
+    append((ctx), (void **)&(r)->array, &(r)->field##_count, &(r)->field##_cap, (item),            \
            sizeof *(r)->array, (index), (what))
 
 dorf_status dorf_region_add_node(dorf_ctx *ctx, dorf_region *r, const dorf_road_node *n,

@@ -9,8 +9,7 @@ static int is_postgres_location(const char *location) {
     return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
 }
 
-dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags,
-                            dorf_store **out) {
+dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags, dorf_store **out) {
     *out = NULL;
     if (!location || !*location) {
         return dorf_fail(ctx, DORF_EINVAL, "no database given; pass --db FILE");

@@ -136,8 +136,8 @@ dorf_status sqlite_store_prepare(struct sqlite_store *s, const char *sql, sqlite
 dorf_status sqlite_store_exec(struct sqlite_store *s, const char *sql) {
     char *err = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        dorf_status st = dorf_fail(s->base.ctx, DORF_EIO, "%s: %s", s->path,
-                                   err ? err : sqlite3_errmsg(s->db));
+        dorf_status st =
+            dorf_fail(s->base.ctx, DORF_EIO, "%s: %s", s->path, err ? err : sqlite3_errmsg(s->db));
         sqlite3_free(err);
         return st;
     }
@@ -203,7 +203,8 @@ static dorf_status sqlite_store_check(dorf_store *store) {
         sqlite3_bind_text(stmt, 1, indexed[i], -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) != SQLITE_ROW) {
             st = sqlite_store_fail(s, "checking a spatial index");
-        } else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL && sqlite3_column_int(stmt, 0) != 1) {
+        } else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL &&
+                   sqlite3_column_int(stmt, 0) != 1) {
             st = dorf_fail(s->base.ctx, DORF_EIO,
                            "%s: the spatial index of %s does not match its rows; rebuild it with "
                            "`dorf import` or SpatiaLite's RecoverSpatialIndex()",

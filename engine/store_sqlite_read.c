@@ -154,8 +154,7 @@ static const char load_restrictions_sql[] =
 static const char load_buildings_sql[] =
     "SELECT id, osm_type, osm_id, kind, lon, lat, area_m2, levels, households, household_source,"
     " AsBinary(geom) FROM building ORDER BY id";
-static const char load_households_sql[] =
-    "SELECT building_id, persons FROM household ORDER BY id";
+static const char load_households_sql[] = "SELECT building_id, persons FROM household ORDER BY id";
 static const char load_addresses_sql[] =
     "SELECT osm_id, street, housenumber, postcode, city, building_id, X(geom), Y(geom)"
     " FROM address ORDER BY id";
@@ -174,8 +173,7 @@ static dorf_household_source household_source_from_name(const char *name) {
 }
 
 /* Reads one row of `table` (the statement's current row) into the region. */
-static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table,
-                            sqlite3_stmt *stmt) {
+static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, sqlite3_stmt *stmt) {
     dorf_ctx *ctx = s->base.ctx;
     int oom = 0;
     dorf_status st = DORF_OK;
@@ -237,8 +235,7 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table,
         b.area_m2 = sqlite3_column_double(stmt, 6);
         b.levels = sqlite3_column_int(stmt, 7);
         b.households = sqlite3_column_int(stmt, 8);
-        b.household_source =
-            household_source_from_name((const char *)sqlite3_column_text(stmt, 9));
+        b.household_source = household_source_from_name((const char *)sqlite3_column_text(stmt, 9));
         b.wkb_size = (size_t)sqlite3_column_bytes(stmt, 10);
         unsigned char *wkb = dorf_arena_alloc(r->arena, b.wkb_size);
         if (!wkb) {
@@ -280,10 +277,9 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table,
             DORF_OK) {
             p.category = DORF_CAT_OTHER;
         }
-        const char **text[] = {&p.osm_key, &p.osm_value, &p.shop,   &p.name,
-                               &p.opening_hours,         &p.opening_hours_error,
-                               &p.phone,   &p.website,   &p.street, &p.housenumber,
-                               &p.postcode, &p.city};
+        const char **text[] = {&p.osm_key,       &p.osm_value,           &p.shop,     &p.name,
+                               &p.opening_hours, &p.opening_hours_error, &p.phone,    &p.website,
+                               &p.street,        &p.housenumber,         &p.postcode, &p.city};
         for (int i = 0; i < (int)(sizeof text / sizeof text[0]); i++) {
             *text[i] = column_text_req(r, stmt, 3 + i, &oom);
         }
@@ -417,8 +413,7 @@ dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) 
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         dorf_category cat;
-        if (dorf_category_from_name((const char *)sqlite3_column_text(stmt, 0), &cat) ==
-            DORF_OK) {
+        if (dorf_category_from_name((const char *)sqlite3_column_text(stmt, 0), &cat) == DORF_OK) {
             out->places_by_category[cat] = (uint64_t)sqlite3_column_int64(stmt, 1);
         }
     }
@@ -438,11 +433,10 @@ dorf_status sqlite_store_each_issue(dorf_store *store, const char *kind,
                                     void *user) {
     struct sqlite_store *s = (struct sqlite_store *)store;
     sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
-        s,
-        "SELECT kind, osm_type, osm_id, detail FROM import_issue"
-        " WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
-        &stmt);
+    dorf_status st = sqlite_store_prepare(s,
+                                          "SELECT kind, osm_type, osm_id, detail FROM import_issue"
+                                          " WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+                                          &stmt);
     if (st != DORF_OK) {
         return st;
     }

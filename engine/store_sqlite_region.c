@@ -162,8 +162,7 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
         (st = write_meta_number(w, "min_lat", m->min_lat_deg)) != DORF_OK ||
         (st = write_meta_number(w, "max_lon", m->max_lon_deg)) != DORF_OK ||
         (st = write_meta_number(w, "max_lat", m->max_lat_deg)) != DORF_OK ||
-        (st = write_meta_number(w, "persons_per_household", m->persons_per_household)) !=
-            DORF_OK) {
+        (st = write_meta_number(w, "persons_per_household", m->persons_per_household)) != DORF_OK) {
         return st;
     }
     for (size_t i = 0; i < r->node_count; i++) {
@@ -268,10 +267,10 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
         sqlite3_bind_text(stmt, 3, dorf_category_name(p->category), -1, SQLITE_STATIC);
         bind_text_or_null(stmt, 4, p->osm_key);
         bind_text_or_null(stmt, 5, p->osm_value);
-        const char *const text[] = {p->shop,   p->name,        p->opening_hours,
-                                    p->opening_hours_error,  p->phone,
-                                    p->website, p->street,   p->housenumber,
-                                    p->postcode, p->city};
+        const char *const text[] = {
+            p->shop,     p->name,    p->opening_hours, p->opening_hours_error,
+            p->phone,    p->website, p->street,        p->housenumber,
+            p->postcode, p->city};
         for (int k = 0; k < (int)(sizeof text / sizeof text[0]); k++) {
             bind_text_or_null(stmt, 6 + k, text[k]);
         }

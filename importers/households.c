@@ -37,8 +37,8 @@ static int kind_in(const char *kind, const char *const *list) {
 }
 
 static const char *const house_kinds[] = {
-    "house",   "detached", "semidetached_house", "semi", "farm", "bungalow", "cabin",
-    "static_caravan", "houseboat", "villa", "chalet", NULL};
+    "house", "detached",       "semidetached_house", "semi",  "farm",   "bungalow",
+    "cabin", "static_caravan", "houseboat",          "villa", "chalet", NULL};
 static const char *const block_kinds[] = {"apartments", "residential", "dormitory", NULL};
 static const char *const unknown_kinds[] = {"yes", "building", "unknown", "undefined", NULL};
 
@@ -208,9 +208,9 @@ static int by_building(const void *x, const void *y) {
 /* Puts each free-standing address into the building that contains it, if any. */
 static dorf_status locate_addresses(dorf_ctx *ctx, dorf_region *r) {
     struct polygon_index ix;
-    dorf_status st = polygon_index_build(ctx, &ix, (const unsigned char *const *)&r->buildings[0].wkb,
-                                         &r->buildings[0].wkb_size, sizeof *r->buildings,
-                                         r->building_count, "building footprints");
+    dorf_status st = polygon_index_build(
+        ctx, &ix, (const unsigned char *const *)&r->buildings[0].wkb, &r->buildings[0].wkb_size,
+        sizeof *r->buildings, r->building_count, "building footprints");
     for (size_t i = 0; i < r->address_count && st == DORF_OK; i++) {
         dorf_address *a = &r->addresses[i];
         int64_t b = -1;
@@ -274,8 +274,8 @@ dorf_status build_households(dorf_ctx *ctx, dorf_region *r, const struct feature
     double persons = r->meta.persons_per_household;
     for (size_t i = 0; i < r->building_count && st == DORF_OK; i++) {
         dorf_building *b = &r->buildings[i];
-        struct building_facts facts = {b->kind, b->area_m2, b->levels, extra->buildings[i].flats,
-                                       addresses[i], 0};
+        struct building_facts facts = {
+            b->kind, b->area_m2, b->levels, extra->buildings[i].flats, addresses[i], 0};
         int64_t area = -1;
         if ((st = polygon_index_find(ctx, &areas, b->lon_deg, b->lat_deg, &area)) != DORF_OK) {
             break;

@@ -56,9 +56,9 @@ dorf_status osm_parse_other_tags(dorf_ctx *ctx, dorf_arena *arena, const char *t
 /* What a highway way means for routing. */
 struct road_attrs {
     dorf_highway highway;
-    uint8_t access_forward;  /* DORF_ACCESS_* */
+    uint8_t access_forward; /* DORF_ACCESS_* */
     uint8_t access_backward;
-    float maxspeed_kmh;      /* 0 when not given or not understood */
+    float maxspeed_kmh; /* 0 when not given or not understood */
 };
 
 /*
@@ -84,11 +84,11 @@ int classify_place(const struct osm_tags *tags, dorf_category *cat, const char *
 
 /* What the household estimate knows about one building. */
 struct building_facts {
-    const char *kind;   /* building=* */
+    const char *kind; /* building=* */
     double area_m2;
-    int levels;         /* building:levels, 0 when not given */
-    int flats;          /* building:flats, -1 when not given */
-    int addresses;      /* distinct addresses on or inside the building */
+    int levels;              /* building:levels, 0 when not given */
+    int flats;               /* building:flats, -1 when not given */
+    int addresses;           /* distinct addresses on or inside the building */
     int in_residential_area; /* its location lies in a landuse=residential area */
 };
 
@@ -97,14 +97,14 @@ int estimate_households(const struct building_facts *b, dorf_household_source *s
 
 /* What the features pass learns about a building beyond dorf_building. */
 struct building_extra {
-    int flats;          /* building:flats, -1 when not given */
+    int flats; /* building:flats, -1 when not given */
 };
 
 /* What the features pass hands to the household estimate, beyond the region itself. */
 struct feature_extras {
     struct building_extra *buildings; /* parallel to region->buildings */
     size_t buildings_cap;
-    dorf_arena *arena;                /* owns the WKB below */
+    dorf_arena *arena;                     /* owns the WKB below */
     const unsigned char **residential_wkb; /* landuse=residential areas, WKB in EPSG:4326 */
     size_t *residential_size;
     size_t residential_count, residential_cap;
@@ -118,8 +118,8 @@ void feature_extras_release(struct feature_extras *x);
  * addresses per building, estimates households per building (writing them into the
  * buildings) and adds one household record per estimated household.
  */
-dorf_status build_households(dorf_ctx *ctx, dorf_region *region,
-                             const struct feature_extras *extra, dorf_import_report *report);
+dorf_status build_households(dorf_ctx *ctx, dorf_region *region, const struct feature_extras *extra,
+                             dorf_import_report *report);
 
 /* ---- osm_reader.c, osm_xml.c ---- */
 
@@ -181,8 +181,8 @@ enum osm_format { OSM_XML, OSM_PBF };
 
 /* An extract made ready for readosm and OGR (both want an uncompressed file named by type). */
 struct osm_source {
-    char *path;          /* the file to read */
-    char *temp_dir;      /* a directory we made, removed by osm_source_close; NULL if none */
+    char *path;     /* the file to read */
+    char *temp_dir; /* a directory we made, removed by osm_source_close; NULL if none */
     enum osm_format format;
 };
 
@@ -205,8 +205,7 @@ dorf_status import_roads(dorf_ctx *ctx, const struct osm_source *src, dorf_regio
  * Reads buildings, places and addresses through OGR, in the region's metric CRS for areas.
  * Fills *extra (zeroed by the caller, released with feature_extras_release even on failure).
  */
-dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
-                            dorf_region *region, dorf_import_report *report,
-                            struct feature_extras *extra);
+dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
+                            dorf_import_report *report, struct feature_extras *extra);
 
 #endif

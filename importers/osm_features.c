@@ -50,7 +50,7 @@ struct features_state {
     dorf_import_report *report;
     OGRCoordinateTransformationH to_metric;
     struct osm_tags tags;
-    dorf_arena *scratch;     /* per-feature tag strings, reset per feature */
+    dorf_arena *scratch; /* per-feature tag strings, reset per feature */
     struct feature_extras *extra;
     char gdal_error[512];
 };
@@ -188,8 +188,8 @@ static dorf_status add_address(struct features_state *s, int64_t osm_id, double 
     return dorf_region_add_address(s->ctx, s->region, &a);
 }
 
-static dorf_status add_building(struct features_state *s, OGRGeometryH g,
-                                int64_t osm_id, int is_relation, double lon, double lat) {
+static dorf_status add_building(struct features_state *s, OGRGeometryH g, int64_t osm_id,
+                                int is_relation, double lon, double lat) {
     dorf_building b = {.osm_id = osm_id, .osm_is_relation = is_relation};
     b.lon_deg = lon;
     b.lat_deg = lat;
@@ -287,8 +287,7 @@ static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFe
             osm_id = strtoll(OGR_F_GetFieldAsString(f, way_field), NULL, 10);
             osm_type = 'w';
         } else {
-            osm_id = strtoll(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "osm_id")), NULL,
-                             10);
+            osm_id = strtoll(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "osm_id")), NULL, 10);
             osm_type = 'r';
             is_relation = 1;
         }
@@ -340,9 +339,8 @@ static OGRSpatialReferenceH new_srs(int epsg) {
     return srs;
 }
 
-dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
-                            dorf_region *region, dorf_import_report *report,
-                            struct feature_extras *extra) {
+dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
+                            dorf_import_report *report, struct feature_extras *extra) {
     struct features_state s = {.ctx = ctx, .region = region, .report = report, .extra = extra};
     GDALAllRegister();
     CPLPushErrorHandlerEx(on_gdal_error, &s);
@@ -350,16 +348,15 @@ dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src,
     OGRSpatialReferenceH metric = new_srs(region->meta.crs_epsg);
     GDALDatasetH ds = NULL;
     dorf_status st = DORF_OK;
-    if (!wgs84 || !metric ||
-        !(s.to_metric = OCTNewCoordinateTransformation(wgs84, metric))) {
+    if (!wgs84 || !metric || !(s.to_metric = OCTNewCoordinateTransformation(wgs84, metric))) {
         st = dorf_fail(ctx, DORF_EIO, "cannot set up the transformation to EPSG:%d: %s",
                        region->meta.crs_epsg, s.gdal_error);
         goto done;
     }
     const char *const drivers[] = {"OSM", NULL};
     const char *const open_options[] = {"CONFIG_FILE=" OSM_CONFIG_PATH, NULL};
-    VSILFILE *conf = VSIFileFromMemBuffer(OSM_CONFIG_PATH, (GByte *)osm_config,
-                                          sizeof osm_config - 1, FALSE);
+    VSILFILE *conf =
+        VSIFileFromMemBuffer(OSM_CONFIG_PATH, (GByte *)osm_config, sizeof osm_config - 1, FALSE);
     if (!conf) {
         st = dorf_fail(ctx, DORF_ENOMEM, "cannot hand GDAL its OSM configuration");
         goto done;

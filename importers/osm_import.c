@@ -39,8 +39,7 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
     *report = (dorf_import_report){0};
     *out = NULL;
     if (options->persons_per_household < 0 || options->persons_per_household > 20) {
-        return dorf_fail(ctx, DORF_EINVAL,
-                         "persons per household must be between 0 and 20, not %g",
+        return dorf_fail(ctx, DORF_EINVAL, "persons per household must be between 0 and 20, not %g",
                          options->persons_per_household);
     }
 

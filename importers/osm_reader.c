@@ -45,8 +45,8 @@ static int on_node(const void *user, const readosm_node *node) {
     }
     struct osm_node_elem n = {node->id, node->longitude, node->latitude, &s->tags};
     if (!(n.lon_deg >= -180 && n.lon_deg <= 180 && n.lat_deg >= -90 && n.lat_deg <= 90)) {
-        s->status = dorf_fail(s->ctx, DORF_EPARSE, "node %lld has no valid position",
-                              (long long)node->id);
+        s->status =
+            dorf_fail(s->ctx, DORF_EPARSE, "node %lld has no valid position", (long long)node->id);
         return READOSM_ABORT;
     }
     s->status = s->h->node(s->h->user, &n);
@@ -89,11 +89,10 @@ static int on_relation(const void *user, const readosm_relation *rel) {
     }
     for (size_t i = 0; i < n; i++) {
         const readosm_member *m = &rel->members[i];
-        s->members[i] = (struct osm_member){
-            m->member_type == READOSM_MEMBER_NODE  ? 'n'
-            : m->member_type == READOSM_MEMBER_WAY ? 'w'
-                                                   : 'r',
-            m->id, m->role ? m->role : ""};
+        s->members[i] = (struct osm_member){m->member_type == READOSM_MEMBER_NODE  ? 'n'
+                                            : m->member_type == READOSM_MEMBER_WAY ? 'w'
+                                                                                   : 'r',
+                                            m->id, m->role ? m->role : ""};
     }
     struct osm_relation_elem r = {rel->id, s->members, n, &s->tags};
     s->status = s->h->relation(s->h->user, &r);

@@ -1,13 +1,13 @@
 /*
  * osm_roads.c: the road graph, from the ways of an OSM extract (read through osm_read).
  *
- * One pass (osm_read) collects every node's position, every highway way that some mode may use (with
- * its node list and routing attributes, see road_profile.c) and every turn restriction.
- * Then the graph is built: a node becomes a graph node where a road ends or where two roads
- * (or one road twice) pass through it, and each way is split into one segment per stretch
- * between graph nodes, with its shape and its length in the region's metric CRS (PROJ).
- * Where an extract cuts a way (its nodes lie outside), the way is split at the gap and the
- * cut is recorded as an import issue; such ways stay usable up to the edge of the extract.
+ * One pass (osm_read) collects every node's position, every highway way that some mode may use
+ * (with its node list and routing attributes, see road_profile.c) and every turn restriction. Then
+ * the graph is built: a node becomes a graph node where a road ends or where two roads (or one road
+ * twice) pass through it, and each way is split into one segment per stretch between graph nodes,
+ * with its shape and its length in the region's metric CRS (PROJ). Where an extract cuts a way (its
+ * nodes lie outside), the way is split at the gap and the cut is recorded as an import issue; such
+ * ways stay usable up to the edge of the extract.
  */
 #include <math.h>
 #include <proj.h>
@@ -103,8 +103,8 @@ static dorf_status on_way(void *user, const struct osm_way_elem *way) {
         s->report->skipped_not_routable++;
         return tick(s);
     }
-    if (dorf_grow((void **)&s->refs, &s->ref_cap, s->ref_count + way->ref_count,
-                  sizeof *s->refs) != 0 ||
+    if (dorf_grow((void **)&s->refs, &s->ref_cap, s->ref_count + way->ref_count, sizeof *s->refs) !=
+            0 ||
         dorf_grow((void **)&s->ways, &s->way_cap, s->way_count + 1, sizeof *s->ways) != 0) {
         return fail_oom(s);
     }
@@ -253,8 +253,8 @@ static dorf_status project_nodes(struct roads_state *s, int epsg, double **xs, d
             (*xs)[i] = s->nodes[i].lon;
             (*ys)[i] = s->nodes[i].lat;
         }
-        size_t n = proj_trans_generic(pj, PJ_FWD, *xs, sizeof **xs, s->node_count, *ys,
-                                      sizeof **ys, s->node_count, NULL, 0, 0, NULL, 0, 0);
+        size_t n = proj_trans_generic(pj, PJ_FWD, *xs, sizeof **xs, s->node_count, *ys, sizeof **ys,
+                                      s->node_count, NULL, 0, 0, NULL, 0, 0);
         if (n != s->node_count) {
             st = dorf_fail(s->ctx, DORF_EIO, "PROJ failed to project road nodes to %s", target);
         }
@@ -382,8 +382,8 @@ static dorf_status build_graph(struct roads_state *s) {
                 cut = 1;
             }
             if (k - run_start >= 2) {
-                if ((st = emit_run(s, w, idx + run_start, k - run_start, use, graph_of, xs,
-                                   ys)) != DORF_OK) {
+                if ((st = emit_run(s, w, idx + run_start, k - run_start, use, graph_of, xs, ys)) !=
+                    DORF_OK) {
                     goto done;
                 }
             }
@@ -392,8 +392,7 @@ static dorf_status build_graph(struct roads_state *s) {
         if (cut) {
             s->report->skipped_missing_nodes++;
             if (add_issue(s, "way", 'w', w->id,
-                          "refers to nodes missing from the extract; kept the parts inside") !=
-                0) {
+                          "refers to nodes missing from the extract; kept the parts inside") != 0) {
                 st = dorf_fail(s->ctx, DORF_ENOMEM, "out of memory");
                 goto done;
             }

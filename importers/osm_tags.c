@@ -32,8 +32,7 @@ int osm_tags_add(struct osm_tags *tags, const char *key, const char *value) {
             return -1;
         }
         size_t vcap = tags->cap;
-        if (dorf_grow((void **)&tags->values, &vcap, tags->count + 1, sizeof *tags->values) !=
-            0) {
+        if (dorf_grow((void **)&tags->values, &vcap, tags->count + 1, sizeof *tags->values) != 0) {
             return -1;
         }
         tags->cap = cap < vcap ? cap : vcap;
@@ -51,8 +50,8 @@ void osm_tags_release(struct osm_tags *tags) {
 }
 
 /* Reads one quoted string at *p into the arena; advances *p past the closing quote. */
-static dorf_status read_quoted(dorf_ctx *ctx, dorf_arena *arena, const char *text,
-                               const char **p, const char **out) {
+static dorf_status read_quoted(dorf_ctx *ctx, dorf_arena *arena, const char *text, const char **p,
+                               const char **out) {
     const char *s = *p;
     if (*s != '"') {
         return dorf_fail(ctx, DORF_EPARSE, "other_tags: at character %d: expected '\"'",

@@ -41,8 +41,8 @@ struct xml_state {
 
 static dorf_status fail_at(struct xml_state *s, dorf_status st, const char *what) {
     if (s->status == DORF_OK) {
-        s->status = dorf_fail(s->ctx, st, "line %lu: %s", (unsigned long)XML_GetCurrentLineNumber(s->parser),
-                              what);
+        s->status = dorf_fail(s->ctx, st, "line %lu: %s",
+                              (unsigned long)XML_GetCurrentLineNumber(s->parser), what);
     }
     XML_StopParser(s->parser, XML_FALSE);
     return s->status;
@@ -139,8 +139,9 @@ static void add_child(struct xml_state *s, const XML_Char *name, const XML_Char 
     } else if (strcmp(name, "member") == 0 && s->current == RELATION) {
         const char *type = attr(atts, "type"), *role = attr(atts, "role");
         struct osm_member m = {0};
-        if (!type || (strcmp(type, "node") != 0 && strcmp(type, "way") != 0 &&
-                      strcmp(type, "relation") != 0) ||
+        if (!type ||
+            (strcmp(type, "node") != 0 && strcmp(type, "way") != 0 &&
+             strcmp(type, "relation") != 0) ||
             !parse_id(attr(atts, "ref"), &m.id)) {
             fail_at(s, DORF_EPARSE, "<member> without a type (node, way, relation) and ref");
             return;
@@ -236,10 +237,10 @@ dorf_status osm_read_xml(dorf_ctx *ctx, const char *path, const struct osm_handl
             } else if (final && (XML_GetErrorCode(s.parser) == XML_ERROR_NO_ELEMENTS ||
                                  XML_GetErrorCode(s.parser) == XML_ERROR_UNCLOSED_TOKEN ||
                                  XML_GetErrorCode(s.parser) == XML_ERROR_PARTIAL_CHAR)) {
-                st = dorf_fail(ctx, DORF_EPARSE,
-                               "line %lu: the OSM XML ends early (truncated?): %s",
-                               (unsigned long)XML_GetCurrentLineNumber(s.parser),
-                               XML_ErrorString(XML_GetErrorCode(s.parser)));
+                st =
+                    dorf_fail(ctx, DORF_EPARSE, "line %lu: the OSM XML ends early (truncated?): %s",
+                              (unsigned long)XML_GetCurrentLineNumber(s.parser),
+                              XML_ErrorString(XML_GetErrorCode(s.parser)));
             } else {
                 st = dorf_fail(ctx, DORF_EPARSE, "line %lu, column %lu: malformed OSM XML: %s",
                                (unsigned long)XML_GetCurrentLineNumber(s.parser),

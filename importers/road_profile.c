@@ -8,9 +8,9 @@
  * is allowed on cycleways and bridleways (in villages they double as footpaths), and trunk
  * roads (Bundesstraßen) are open to all modes unless tagged motorroad=yes. Access tags
  * override the defaults from the general to the specific (access < vehicle < motor_vehicle
- * < motorcar for cars; access < vehicle < bicycle for bikes; access < foot for walking). Oneway applies to vehicles: oneway=yes/-1, roundabouts and
- * motorways; cyclists are exempt where oneway:bicycle=no or a contraflow cycleway is tagged.
- * docs/import.md lists the resulting table.
+ * < motorcar for cars; access < vehicle < bicycle for bikes; access < foot for walking). Oneway
+ * applies to vehicles: oneway=yes/-1, roundabouts and motorways; cyclists are exempt where
+ * oneway:bicycle=no or a contraflow cycleway is tagged. docs/import.md lists the resulting table.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -50,12 +50,18 @@ static int access_value(const char *v) {
     if (!v) {
         return -1;
     }
-    static const char *const yes[] = {"yes",      "designated", "permissive", "destination",
-                                      "delivery", "customers",  "official",   "dismount",
-                                      "discouraged"};
-    static const char *const no[] = {"no",          "private",  "agricultural", "forestry",
-                                     "use_sidepath", "agricultural;forestry",
-                                     "forestry;agricultural", "military", "emergency"};
+    static const char *const yes[] = {"yes",         "designated", "permissive",
+                                      "destination", "delivery",   "customers",
+                                      "official",    "dismount",   "discouraged"};
+    static const char *const no[] = {"no",
+                                     "private",
+                                     "agricultural",
+                                     "forestry",
+                                     "use_sidepath",
+                                     "agricultural;forestry",
+                                     "forestry;agricultural",
+                                     "military",
+                                     "emergency"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         if (strcmp(v, yes[i]) == 0) {
             return 1;
@@ -89,11 +95,10 @@ float osm_parse_maxspeed(const char *value) {
         const char *name;
         float kmh;
     } zones[] = {
-        {"DE:urban", 50},        {"DE:rural", 100},   {"DE:living_street", 7},
-        {"DE:bicycle_road", 30}, {"DE:zone30", 30},   {"DE:zone:30", 30},
-        {"DE:zone20", 20},       {"DE:motorway", 130}, {"walk", 7},
-        {"AT:urban", 50},        {"AT:rural", 100},   {"CH:urban", 50},
-        {"CH:rural", 80},        {"FR:urban", 50},    {"FR:rural", 80},
+        {"DE:urban", 50},  {"DE:rural", 100},  {"DE:living_street", 7}, {"DE:bicycle_road", 30},
+        {"DE:zone30", 30}, {"DE:zone:30", 30}, {"DE:zone20", 20},       {"DE:motorway", 130},
+        {"walk", 7},       {"AT:urban", 50},   {"AT:rural", 100},       {"CH:urban", 50},
+        {"CH:rural", 80},  {"FR:urban", 50},   {"FR:rural", 80},
     };
     for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
         if (strcmp(value, zones[i].name) == 0) {
@@ -171,8 +176,8 @@ int road_attrs_from_tags(const struct osm_tags *tags, struct road_attrs *out, co
     } else if (ow && strcmp(ow, "-1") == 0) {
         oneway = -1;
     } else if (!ow || strcmp(ow, "no") != 0) {
-        if ((junction && (strcmp(junction, "roundabout") == 0 ||
-                          strcmp(junction, "circular") == 0)) ||
+        if ((junction &&
+             (strcmp(junction, "roundabout") == 0 || strcmp(junction, "circular") == 0)) ||
             out->highway == DORF_HW_MOTORWAY) {
             oneway = 1;
         }

@@ -465,7 +465,8 @@ dorf_status dorf_ch_build(dorf_ctx *ctx, const dorf_graph *g, dorf_ch **out) {
     uint32_t *order = dorf_malloc(n * sizeof *order);
     dorf_status st = DORF_OK;
     if (!b.out || !b.in || !b.deleted || !b.level || !b.stamp || !b.wdist || !b.wtouched ||
-        !b.whops || !b.wtarget || !b.wheap.items || !b.wheap.pos || !b.prio || !b.pq || !b.pq_pos || !order) {
+        !b.whops || !b.wtarget || !b.wheap.items || !b.wheap.pos || !b.prio || !b.pq || !b.pq_pos ||
+        !order) {
         goto oom;
     }
     memset(b.stamp, 0xff, n * sizeof *b.stamp);

@@ -217,7 +217,8 @@ struct shape {
 };
 
 static void shape_add(struct shape *sh, double lon, double lat) {
-    if (sh->count && sh->pts[sh->count - 1].lon_deg == lon && sh->pts[sh->count - 1].lat_deg == lat) {
+    if (sh->count && sh->pts[sh->count - 1].lon_deg == lon &&
+        sh->pts[sh->count - 1].lat_deg == lat) {
         return;
     }
     if (dorf_grow((void **)&sh->pts, &sh->cap, sh->count + 1, sizeof *sh->pts) != 0) {
@@ -406,8 +407,8 @@ done:
 }
 
 dorf_status route_assemble(dorf_ctx *ctx, const dorf_graph *g, const dorf_snap *from,
-                           const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs,
-                           size_t narcs, uint32_t t_arc, uint32_t time_ms, dorf_route *route) {
+                           const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs, size_t narcs,
+                           uint32_t t_arc, uint32_t time_ms, dorf_route *route) {
     struct shape sh = {0};
     if (s_arc == NO_ARC) {
         shape_add_segment(&sh, g, from->segment, from->fraction, to->fraction);

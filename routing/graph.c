@@ -25,9 +25,10 @@
 #include "graph_internal.h"
 
 static const size_t elem_size[GA_COUNT] = {
-    [GA_FIRST_OUT] = 4, [GA_HEAD] = 4,     [GA_WEIGHT] = 4,         [GA_ARC_SEGMENT] = 4,
-    [GA_TAIL] = 4,      [GA_FIRST_IN] = 4, [GA_IN_ARC] = 4,         [GA_NODE_LON] = 8,
-    [GA_NODE_LAT] = 8,  [GA_SEG_ARC] = 4,  [GA_SEG_LENGTH] = 8,     [GA_SEG_POINT_FIRST] = 4,
+    [GA_FIRST_OUT] = 4,       [GA_HEAD] = 4,       [GA_WEIGHT] = 4,
+    [GA_ARC_SEGMENT] = 4,     [GA_TAIL] = 4,       [GA_FIRST_IN] = 4,
+    [GA_IN_ARC] = 4,          [GA_NODE_LON] = 8,   [GA_NODE_LAT] = 8,
+    [GA_SEG_ARC] = 4,         [GA_SEG_LENGTH] = 8, [GA_SEG_POINT_FIRST] = 4,
     [GA_SEG_POINT_COUNT] = 4, [GA_POINTS] = 8,
 };
 
@@ -104,8 +105,7 @@ static uint64_t fingerprint_of(const char *imported_at, uint64_t nodes, uint64_t
 }
 
 uint64_t dorf_region_fingerprint(const dorf_region *r) {
-    return fingerprint_of(r->meta.imported_at, r->node_count, r->edge_count,
-                          r->restriction_count);
+    return fingerprint_of(r->meta.imported_at, r->node_count, r->edge_count, r->restriction_count);
 }
 
 dorf_status dorf_store_fingerprint(dorf_ctx *ctx, dorf_store *store, uint64_t *out) {
@@ -117,8 +117,7 @@ dorf_status dorf_store_fingerprint(dorf_ctx *ctx, dorf_store *store, uint64_t *o
     if (!sum.has_region) {
         return dorf_fail(ctx, DORF_ENOTFOUND, "nothing imported yet; run `dorf import` first");
     }
-    *out = fingerprint_of(sum.imported_at, sum.road_nodes, sum.road_edges,
-                          sum.turn_restrictions);
+    *out = fingerprint_of(sum.imported_at, sum.road_nodes, sum.road_edges, sum.turn_restrictions);
     return DORF_OK;
 }
 
@@ -328,8 +327,7 @@ static dorf_status validate(dorf_ctx *ctx, const char *path, const struct graph_
     }
     if (h->layout_version != GRAPH_LAYOUT_VERSION || h->fingerprint != fingerprint ||
         h->mode >= DORF_MODE_COUNT) {
-        return dorf_fail(ctx, DORF_EVERSION, "%s belongs to another region or dorf version",
-                         path);
+        return dorf_fail(ctx, DORF_EVERSION, "%s belongs to another region or dorf version", path);
     }
     struct graph_header expect = *h;
     if (h->total_size != size || layout(&expect) != size ||
@@ -418,8 +416,8 @@ dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, uint64_t fingerprin
     return DORF_OK;
 }
 
-dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path,
-                            dorf_mode mode, dorf_graph **out) {
+dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path, dorf_mode mode,
+                            dorf_graph **out) {
     *out = NULL;
     char path[4096];
     if (snprintf(path, sizeof path, "%s.%s.graph", db_path, dorf_mode_name(mode)) >=

@@ -21,21 +21,21 @@
 #define INF_MS UINT32_MAX
 
 enum graph_array {
-    GA_FIRST_OUT,    /* uint32[node_count + 1] */
-    GA_HEAD,         /* uint32[arc_count] */
-    GA_WEIGHT,       /* uint32[arc_count], milliseconds */
-    GA_ARC_SEGMENT,  /* uint32[arc_count]: segment << 1 | 1 when against the segment's direction,
-                      * or DORF_GRAPH_TURN for a turn arc inside an expanded junction */
-    GA_TAIL,         /* uint32[arc_count] */
-    GA_FIRST_IN,     /* uint32[node_count + 1] */
-    GA_IN_ARC,       /* uint32[arc_count]: arc ids grouped by head */
-    GA_NODE_LON,     /* double[node_count] */
-    GA_NODE_LAT,     /* double[node_count] */
-    GA_SEG_ARC,      /* uint32[2 * segment_count]: forward arc, backward arc (NO_ARC if none) */
-    GA_SEG_LENGTH,   /* double[segment_count], metres */
+    GA_FIRST_OUT,       /* uint32[node_count + 1] */
+    GA_HEAD,            /* uint32[arc_count] */
+    GA_WEIGHT,          /* uint32[arc_count], milliseconds */
+    GA_ARC_SEGMENT,     /* uint32[arc_count]: segment << 1 | 1 when against the segment's direction,
+                         * or DORF_GRAPH_TURN for a turn arc inside an expanded junction */
+    GA_TAIL,            /* uint32[arc_count] */
+    GA_FIRST_IN,        /* uint32[node_count + 1] */
+    GA_IN_ARC,          /* uint32[arc_count]: arc ids grouped by head */
+    GA_NODE_LON,        /* double[node_count] */
+    GA_NODE_LAT,        /* double[node_count] */
+    GA_SEG_ARC,         /* uint32[2 * segment_count]: forward arc, backward arc (NO_ARC if none) */
+    GA_SEG_LENGTH,      /* double[segment_count], metres */
     GA_SEG_POINT_FIRST, /* uint32[segment_count] */
     GA_SEG_POINT_COUNT, /* uint32[segment_count] */
-    GA_POINTS,       /* double[2 * point_count]: lon, lat */
+    GA_POINTS,          /* double[2 * point_count]: lon, lat */
     GA_COUNT
 };
 
@@ -64,18 +64,18 @@ struct snap_item {
  * around the grid's origin, exact to well under 1 % within a region.
  */
 struct snap_grid {
-    double lon0, lat0;       /* origin (south-west corner) */
+    double lon0, lat0; /* origin (south-west corner) */
     double m_per_lon, m_per_lat;
     double cell_m;
     uint32_t cols, rows;
-    uint32_t *cell_first;    /* cols * rows + 1 */
+    uint32_t *cell_first; /* cols * rows + 1 */
     struct snap_item *items;
 };
 
 struct dorf_graph {
     struct graph_header *hdr;
     size_t block_size;
-    int mapped;              /* block is an mmap of a cache file */
+    int mapped; /* block is an mmap of a cache file */
     dorf_mode mode;
     uint32_t node_count, arc_count, segment_count;
     const uint32_t *first_out, *head, *weight, *arc_segment, *tail, *first_in, *in_arc;
@@ -91,8 +91,8 @@ struct dorf_graph {
 struct raw_arc {
     uint32_t tail;
     uint32_t head;
-    uint32_t weight;   /* milliseconds */
-    uint32_t segment;  /* segment << 1 | against, or DORF_GRAPH_TURN */
+    uint32_t weight;  /* milliseconds */
+    uint32_t segment; /* segment << 1 | against, or DORF_GRAPH_TURN */
 };
 
 /* Nodes and arcs of a graph being built. */

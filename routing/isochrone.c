@@ -91,9 +91,9 @@ static dorf_status stretch_line(dorf_ctx *ctx, struct geos *gs, const dorf_graph
     for (uint32_t i = 0; i < n; i++) {
         seg[2 * i] = (p[2 * i] - fr->lon0) * fr->m_per_lon;
         seg[2 * i + 1] = (p[2 * i + 1] - fr->lat0) * fr->m_per_lat;
-        sc->cum[i] = i ? sc->cum[i - 1] + hypot(seg[2 * i] - seg[2 * i - 2],
-                                                seg[2 * i + 1] - seg[2 * i - 1])
-                       : 0;
+        sc->cum[i] =
+            i ? sc->cum[i - 1] + hypot(seg[2 * i] - seg[2 * i - 2], seg[2 * i + 1] - seg[2 * i - 1])
+              : 0;
     }
     double total = sc->cum[n - 1];
     if (!(total > 0)) {
@@ -172,8 +172,8 @@ static dorf_status reached_lines(dorf_ctx *ctx, struct geos *gs, const dorf_reac
         }
         for (size_t i = 0; i < np; i++) {
             GEOSGeometry *line = NULL;
-            st = stretch_line(ctx, gs, g, fr, s, parts[i].from_fraction, parts[i].to_fraction,
-                              sc, &line);
+            st = stretch_line(ctx, gs, g, fr, s, parts[i].from_fraction, parts[i].to_fraction, sc,
+                              &line);
             if (st != DORF_OK) {
                 goto fail;
             }
@@ -243,7 +243,7 @@ static int polygon_count(struct geos *gs, const GEOSGeometry *geom) {
 
 static const GEOSGeometry *polygon_n(struct geos *gs, const GEOSGeometry *geom, int i) {
     return GEOSGeomTypeId_r(gs->h, geom) == GEOS_POLYGON ? geom
-                                                          : GEOSGetGeometryN_r(gs->h, geom, i);
+                                                         : GEOSGetGeometryN_r(gs->h, geom, i);
 }
 
 /* `geom` with every hole smaller than min_hole_m2 filled, into *out. */
@@ -347,8 +347,8 @@ static dorf_status put_rings(dorf_ctx *ctx, struct geos *gs, const struct frame 
         rings += 1 + (size_t)(nh > 0 ? nh : 0);
         iso->polygon_count++;
     }
-    iso->polygons = dorf_malloc((iso->polygon_count ? iso->polygon_count : 1) *
-                                sizeof *iso->polygons);
+    iso->polygons =
+        dorf_malloc((iso->polygon_count ? iso->polygon_count : 1) * sizeof *iso->polygons);
     iso->rings = dorf_malloc((rings ? rings : 1) * sizeof *iso->rings);
     iso->points = dorf_malloc((points ? points : 1) * sizeof *iso->points);
     if (!iso->polygons || !iso->rings || !iso->points) {
@@ -363,8 +363,8 @@ static dorf_status put_rings(dorf_ctx *ctx, struct geos *gs, const struct frame 
         int nh = GEOSGetNumInteriorRings_r(gs->h, poly);
         iso->polygons[pi++] = (dorf_iso_polygon){iso->ring_count, 1 + (size_t)nh};
         for (int k = -1; k < nh; k++) {
-            const GEOSGeometry *ring = k < 0 ? GEOSGetExteriorRing_r(gs->h, poly)
-                                             : GEOSGetInteriorRingN_r(gs->h, poly, k);
+            const GEOSGeometry *ring =
+                k < 0 ? GEOSGetExteriorRing_r(gs->h, poly) : GEOSGetInteriorRingN_r(gs->h, poly, k);
             double area2 = ring_area2(gs, ring, &size);
             int reverse = k < 0 ? area2 < 0 : area2 > 0; /* exterior ccw, holes cw */
             const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(gs->h, ring);
@@ -403,8 +403,8 @@ static int limit_cmp(const void *pa, const void *pb) {
 }
 
 dorf_status dorf_isochrones(dorf_ctx *ctx, dorf_router *router, const dorf_snap *source,
-                            const double *limits_s, size_t n,
-                            const dorf_isochrone_options *options, dorf_isochrone *out) {
+                            const double *limits_s, size_t n, const dorf_isochrone_options *options,
+                            dorf_isochrone *out) {
     const dorf_graph *g = router->g;
     dorf_isochrone_options opt = options ? *options : (dorf_isochrone_options){0};
     for (size_t i = 0; i < n; i++) {
@@ -477,12 +477,11 @@ dorf_status dorf_isochrones(dorf_ctx *ctx, dorf_router *router, const dorf_snap 
         st = reached_lines(ctx, &gs, &res, &fr, 0, 0, order[k].limit_s, &sc, &lines);
         if (st == DORF_OK) {
             buffered = GEOSBuffer_r(gs.h, lines, opt.buffer_m, QUADRANT_SEGMENTS);
-            simple = buffered ? GEOSTopologyPreserveSimplify_r(gs.h, buffered, opt.simplify_m)
-                              : NULL;
+            simple =
+                buffered ? GEOSTopologyPreserveSimplify_r(gs.h, buffered, opt.simplify_m) : NULL;
             united = !simple || !prev ? simple : GEOSUnion_r(gs.h, simple, prev);
             if (!united) {
-                st = dorf_fail(ctx, DORF_EIO, "GEOS cannot outline the reached roads: %s",
-                               gs.msg);
+                st = dorf_fail(ctx, DORF_EIO, "GEOS cannot outline the reached roads: %s", gs.msg);
             }
         }
         if (st == DORF_OK) {

@@ -12,20 +12,20 @@
 #include "dorf/routing.h"
 
 static const double car_kmh[DORF_HW_COUNT] = {
-    [DORF_HW_MOTORWAY] = 120,     [DORF_HW_MOTORWAY_LINK] = 60, [DORF_HW_TRUNK] = 90,
-    [DORF_HW_TRUNK_LINK] = 50,    [DORF_HW_PRIMARY] = 80,       [DORF_HW_PRIMARY_LINK] = 50,
+    [DORF_HW_MOTORWAY] = 120,     [DORF_HW_MOTORWAY_LINK] = 60,  [DORF_HW_TRUNK] = 90,
+    [DORF_HW_TRUNK_LINK] = 50,    [DORF_HW_PRIMARY] = 80,        [DORF_HW_PRIMARY_LINK] = 50,
     [DORF_HW_SECONDARY] = 70,     [DORF_HW_SECONDARY_LINK] = 40, [DORF_HW_TERTIARY] = 60,
-    [DORF_HW_TERTIARY_LINK] = 40, [DORF_HW_UNCLASSIFIED] = 45,  [DORF_HW_RESIDENTIAL] = 30,
-    [DORF_HW_LIVING_STREET] = 7,  [DORF_HW_SERVICE] = 15,       [DORF_HW_TRACK] = 15,
-    [DORF_HW_ROAD] = 30,          [DORF_HW_PEDESTRIAN] = 5,     [DORF_HW_FOOTWAY] = 5,
-    [DORF_HW_PATH] = 5,           [DORF_HW_CYCLEWAY] = 5,       [DORF_HW_BRIDLEWAY] = 5,
+    [DORF_HW_TERTIARY_LINK] = 40, [DORF_HW_UNCLASSIFIED] = 45,   [DORF_HW_RESIDENTIAL] = 30,
+    [DORF_HW_LIVING_STREET] = 7,  [DORF_HW_SERVICE] = 15,        [DORF_HW_TRACK] = 15,
+    [DORF_HW_ROAD] = 30,          [DORF_HW_PEDESTRIAN] = 5,      [DORF_HW_FOOTWAY] = 5,
+    [DORF_HW_PATH] = 5,           [DORF_HW_CYCLEWAY] = 5,        [DORF_HW_BRIDLEWAY] = 5,
     [DORF_HW_STEPS] = 2,
 };
 
 static int is_unpaved(const char *surface) {
-    static const char *const unpaved[] = {"unpaved", "gravel", "dirt", "ground", "grass",
-                                          "earth",   "mud",    "sand", "pebblestone",
-                                          "grass_paver", "woodchips"};
+    static const char *const unpaved[] = {"unpaved",     "gravel",      "dirt",     "ground",
+                                          "grass",       "earth",       "mud",      "sand",
+                                          "pebblestone", "grass_paver", "woodchips"};
     if (!surface) {
         return 0;
     }
@@ -58,8 +58,9 @@ static double bike_kmh(const dorf_road_edge *e) {
     }
     if (is_unpaved(e->surface) && v > 10) {
         v = 10;
-    } else if (e->surface && (strcmp(e->surface, "compacted") == 0 ||
-                              strcmp(e->surface, "fine_gravel") == 0) && v > 14) {
+    } else if (e->surface &&
+               (strcmp(e->surface, "compacted") == 0 || strcmp(e->surface, "fine_gravel") == 0) &&
+               v > 14) {
         v = 14;
     }
     return v;

@@ -122,8 +122,8 @@ dorf_status dorf_reach(dorf_router *r, const dorf_snap *sources, size_t source_c
         for (int k = 0; k < na; k++) {
             relax(s, out, a[k].node, a[k].cost_ms, SEED_ARC, (uint32_t)i);
         }
-        out->seeds[i] = (struct dorf_reach_seed){sources[i].segment, (uint32_t)i,
-                                                 sources[i].fraction};
+        out->seeds[i] =
+            (struct dorf_reach_seed){sources[i].segment, (uint32_t)i, sources[i].fraction};
     }
     out->seed_count = source_count;
     if (source_count > 1) {

@@ -15,8 +15,8 @@
 #define SEED_ARC (UINT32_MAX - 1) /* parent of a node reached directly from a snapped point */
 
 struct search {
-    uint32_t *dist;      /* milliseconds, INF_MS when not reached */
-    uint32_t *parent;    /* arc by which the node was reached, NO_ARC or SEED_ARC */
+    uint32_t *dist;   /* milliseconds, INF_MS when not reached */
+    uint32_t *parent; /* arc by which the node was reached, NO_ARC or SEED_ARC */
     struct heap heap;
     uint32_t *touched;
     uint32_t touched_count;
@@ -88,7 +88,7 @@ uint32_t same_segment_ms(const dorf_graph *g, const dorf_snap *from, const dorf_
  * AT_NODE_ARC adds no piece of segment). DORF_ENOMEM.
  */
 dorf_status route_assemble(dorf_ctx *ctx, const dorf_graph *g, const dorf_snap *from,
-                           const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs,
-                           size_t narcs, uint32_t t_arc, uint32_t time_ms, dorf_route *route);
+                           const dorf_snap *to, uint32_t s_arc, const uint32_t *arcs, size_t narcs,
+                           uint32_t t_arc, uint32_t time_ms, dorf_route *route);
 
 #endif

@@ -29,8 +29,8 @@ static uint32_t clamp_cell(double v, uint32_t n) {
 }
 
 /* Calls visit(cell) for each cell a piece's bounding box touches. */
-static void piece_cells(const struct snap_grid *gr, const double *a, const double *b,
-                        uint32_t *c0, uint32_t *c1, uint32_t *r0, uint32_t *r1) {
+static void piece_cells(const struct snap_grid *gr, const double *a, const double *b, uint32_t *c0,
+                        uint32_t *c1, uint32_t *r0, uint32_t *r1) {
     double ax, ay, bx, by;
     to_xy(gr, a[0], a[1], &ax, &ay);
     to_xy(gr, b[0], b[1], &bx, &by);
@@ -200,9 +200,8 @@ dorf_status dorf_graph_snap(dorf_ctx *ctx, const dorf_graph *g, double lon, doub
                              "(limit %.0f m)",
                              lon, lat, sqrt(best2), dorf_mode_name(g->mode), max_distance_m);
         }
-        return dorf_fail(ctx, DORF_ENOTFOUND,
-                         "%.6f,%.6f: no road a %s route may use within %.0f m", lon, lat,
-                         dorf_mode_name(g->mode), max_distance_m);
+        return dorf_fail(ctx, DORF_ENOTFOUND, "%.6f,%.6f: no road a %s route may use within %.0f m",
+                         lon, lat, dorf_mode_name(g->mode), max_distance_m);
     }
     /* Fraction along the segment by metric length, to interpolate travel times. */
     uint32_t s = best.segment;

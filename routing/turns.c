@@ -103,8 +103,8 @@ dorf_status graph_expand_turns(dorf_ctx *ctx, const dorf_region *r, dorf_mode mo
             if (!restricted[v]) {
                 continue;
             }
-            if (dorf_grow((void **)&rg->lon, &rg->node_cap, rg->node_count + 1,
-                          sizeof *rg->lon) != 0) {
+            if (dorf_grow((void **)&rg->lon, &rg->node_cap, rg->node_count + 1, sizeof *rg->lon) !=
+                0) {
                 st = dorf_fail(ctx, DORF_ENOMEM, "out of memory expanding turn restrictions");
                 goto done;
             }
@@ -161,14 +161,13 @@ dorf_status graph_expand_turns(dorf_ctx *ctx, const dorf_region *r, dorf_mode mo
             uint32_t j = leaving[l].item;
             int allowed = 1;
             for (size_t k = rule_lo; k < rule_count && rules[k].node == v && allowed; k++) {
-                allowed = !forbids(r, &r->restrictions[rules[k].item], &rg->arcs[i],
-                                   &rg->arcs[j]);
+                allowed = !forbids(r, &r->restrictions[rules[k].item], &rg->arcs[i], &rg->arcs[j]);
             }
             if (!allowed) {
                 continue;
             }
-            if (dorf_grow((void **)&rg->arcs, &rg->arc_cap, rg->arc_count + 1,
-                          sizeof *rg->arcs) != 0) {
+            if (dorf_grow((void **)&rg->arcs, &rg->arc_cap, rg->arc_count + 1, sizeof *rg->arcs) !=
+                0) {
                 st = dorf_fail(ctx, DORF_ENOMEM, "out of memory expanding turn restrictions");
                 break;
             }

@@ -444,11 +444,11 @@ static void test_comment_does_not_change_the_times(void) {
 
 static void test_open_end_counts_as_open_until_midnight(void) {
     const char *v = "Tu-Fr 10:00+; Sa-Su 09:30+; Mo off"; /* OSM, north of Bayreuth */
-    CHECK_EQ_INT(open_at(v, 2026, 11, 27, 9, 59), 0);  /* Friday */
+    CHECK_EQ_INT(open_at(v, 2026, 11, 27, 9, 59), 0);     /* Friday */
     CHECK_EQ_INT(open_at(v, 2026, 11, 27, 10, 0), 1);
     CHECK_EQ_INT(open_at(v, 2026, 11, 27, 23, 59), 1);
-    CHECK_EQ_INT(open_at(v, 2026, 11, 28, 9, 30), 1);  /* Saturday */
-    CHECK_EQ_INT(open_at(v, 2026, 11, 30, 12, 0), 0);  /* Monday */
+    CHECK_EQ_INT(open_at(v, 2026, 11, 28, 9, 30), 1); /* Saturday */
+    CHECK_EQ_INT(open_at(v, 2026, 11, 30, 12, 0), 0); /* Monday */
     CHECK_STR(next_change(v, NULL, 2026, 11, 27, 12, 0), "2026-11-28 00:00 closes");
     /* Open at least until 18:00: the known part counts, nothing after it. */
     CHECK_EQ_INT(open_at("Sa 10:00-18:00+", 2026, 11, 28, 17, 59), 1);

@@ -27,7 +27,8 @@ static void put_u32(unsigned char *p, uint32_t v) {
 
 /* A little-endian WKB polygon: the square [lon, lon+d] x [lat, lat+d]. */
 static unsigned char *square_wkb(dorf_arena *a, double lon, double lat, double d, size_t *size) {
-    double ring[5][2] = {{lon, lat}, {lon + d, lat}, {lon + d, lat + d}, {lon, lat + d}, {lon, lat}};
+    double ring[5][2] = {
+        {lon, lat}, {lon + d, lat}, {lon + d, lat + d}, {lon, lat + d}, {lon, lat}};
     *size = 1 + 4 + 4 + 4 + 5 * 16;
     unsigned char *w = dorf_arena_alloc(a, *size);
     w[0] = 1;
@@ -57,27 +58,50 @@ static dorf_region *make_region(dorf_ctx *ctx, int tag) {
     dorf_region_add_point(ctx, r, (dorf_point){11.5, 50.0}, NULL);
     dorf_region_add_point(ctx, r, (dorf_point){11.5005, 50.0001}, NULL);
     dorf_region_add_point(ctx, r, (dorf_point){11.501, 50.0}, NULL);
-    dorf_road_edge e = {.from = 0, .to = 1, .point_first = 0, .point_count = 3,
-                        .osm_way_id = 7, .length_m = 72.5 * tag, .maxspeed_kmh = 30,
-                        .highway = DORF_HW_RESIDENTIAL, .access_forward = 7,
-                        .access_backward = 1, .name = "Hauptstraße", .surface = NULL};
+    dorf_road_edge e = {.from = 0,
+                        .to = 1,
+                        .point_first = 0,
+                        .point_count = 3,
+                        .osm_way_id = 7,
+                        .length_m = 72.5 * tag,
+                        .maxspeed_kmh = 30,
+                        .highway = DORF_HW_RESIDENTIAL,
+                        .access_forward = 7,
+                        .access_backward = 1,
+                        .name = "Hauptstraße",
+                        .surface = NULL};
     dorf_region_add_edge(ctx, r, &e);
     dorf_turn_restriction t = {9, 7, 1, 8, 0, DORF_ACCESS_CAR, "no_left_turn"};
     dorf_region_add_restriction(ctx, r, &t);
-    dorf_building bld = {.osm_id = 55, .kind = "house", .lon_deg = 11.50005, .lat_deg = 50.00005,
-                         .area_m2 = 80, .levels = 2, .households = 1,
+    dorf_building bld = {.osm_id = 55,
+                         .kind = "house",
+                         .lon_deg = 11.50005,
+                         .lat_deg = 50.00005,
+                         .area_m2 = 80,
+                         .levels = 2,
+                         .households = 1,
                          .household_source = DORF_HH_DEFAULT};
     bld.wkb = square_wkb(r->arena, 11.5, 50.0, 0.0001, &bld.wkb_size);
     dorf_region_add_building(ctx, r, &bld, NULL);
     dorf_household hh = {0, 2.0};
     dorf_region_add_household(ctx, r, &hh);
-    dorf_address ad = {.osm_id = 56, .street = "Hauptstraße", .housenumber = "1",
-                       .lon_deg = 11.50005, .lat_deg = 50.00005, .building = 0};
+    dorf_address ad = {.osm_id = 56,
+                       .street = "Hauptstraße",
+                       .housenumber = "1",
+                       .lon_deg = 11.50005,
+                       .lat_deg = 50.00005,
+                       .building = 0};
     dorf_region_add_address(ctx, r, &ad);
-    dorf_place p = {.osm_id = 57, .osm_type = 'n', .category = DORF_CAT_BAKERY,
-                    .osm_key = "shop", .osm_value = "bakery", .shop = "bakery",
-                    .name = tag == 1 ? "Bäckerei Alt" : "Bäckerei Neu", .lon_deg = 11.5002,
-                    .lat_deg = 50.0002, .opening_hours = "Mo-Fr 06:00-12:00"};
+    dorf_place p = {.osm_id = 57,
+                    .osm_type = 'n',
+                    .category = DORF_CAT_BAKERY,
+                    .osm_key = "shop",
+                    .osm_value = "bakery",
+                    .shop = "bakery",
+                    .name = tag == 1 ? "Bäckerei Alt" : "Bäckerei Neu",
+                    .lon_deg = 11.5002,
+                    .lat_deg = 50.0002,
+                    .opening_hours = "Mo-Fr 06:00-12:00"};
     dorf_region_add_place(ctx, r, &p);
     dorf_import_issue is = {"opening_hours", 'n', 58, "at character 4: expected a weekday"};
     dorf_region_add_issue(ctx, r, &is);
@@ -135,9 +159,9 @@ static void test_old_schema_is_migrated_and_keeps_its_rows(void) {
     /* A row written by the "old dorf". */
     sqlite3 *db = NULL;
     sqlite3_open(path, &db);
-    CHECK_EQ_INT(sqlite3_exec(db, "INSERT INTO region_meta VALUES ('source', 'old.osm')", NULL,
-                              NULL, NULL),
-                 SQLITE_OK);
+    CHECK_EQ_INT(
+        sqlite3_exec(db, "INSERT INTO region_meta VALUES ('source', 'old.osm')", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     s = open_store(ctx, path, 0);
     CHECK(s && dorf_store_version(s) == dorf_store_schema_version());

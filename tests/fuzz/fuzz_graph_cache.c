@@ -5,8 +5,8 @@
  * gets past that check and reaches the structural validation. A graph that loads must be
  * safe to snap onto and route on.
  */
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -51,8 +51,7 @@ static void test_every_allocation_failure_in_import_is_reported(void) {
             break;
         }
     }
-    printf("  %lu allocations, %lu injected failures reported as out of memory\n", total,
-           failures);
+    printf("  %lu allocations, %lu injected failures reported as out of memory\n", total, failures);
     CHECK(failures > total / 2);
     dorf_ctx_free(ctx);
 }

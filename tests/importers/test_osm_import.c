@@ -240,8 +240,8 @@ static void test_places_are_classified_and_bad_opening_hours_are_kept_with_reaso
     CHECK(bakery && bakery->category == DORF_CAT_BAKERY && bakery->opening_hours_error == NULL);
     CHECK(bakery && bakery->shop && strcmp(bakery->shop, "bakery") == 0);
     CHECK(pharmacy && pharmacy->category == DORF_CAT_PHARMACY);
-    CHECK(pharmacy && pharmacy->opening_hours && strcmp(pharmacy->opening_hours,
-                                                        "Mo-Xx 08:00-12:00") == 0);
+    CHECK(pharmacy && pharmacy->opening_hours &&
+          strcmp(pharmacy->opening_hours, "Mo-Xx 08:00-12:00") == 0);
     CHECK(pharmacy && pharmacy->opening_hours_error &&
           strstr(pharmacy->opening_hours_error, "character") != NULL);
     CHECK(stop && stop->category == DORF_CAT_BUS_STOP && stop->shop == NULL);

@@ -55,8 +55,8 @@ static void test_car_follows_the_oneway_street(void) {
 
 static void test_walking_ignores_oneway(void) {
     for (int i = 0; i < 2; i++) {
-        CHECK_NEAR(time_between(DORF_MODE_WALK, algorithms[i], at(S_DE, 0), at(S_AB, 0)),
-                   144.0, 1e-9);
+        CHECK_NEAR(time_between(DORF_MODE_WALK, algorithms[i], at(S_DE, 0), at(S_AB, 0)), 144.0,
+                   1e-9);
     }
 }
 
@@ -70,16 +70,15 @@ static void test_equal_cost_alternatives_give_the_one_time(void) {
 
 static void test_unreachable_target_is_not_found(void) {
     for (int i = 0; i < 2; i++) {
-        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_AB, 0.5), at(S_FG, 0.5)),
-                   -1, 0);
+        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_AB, 0.5), at(S_FG, 0.5)), -1, 0);
     }
 }
 
 static void test_route_starts_and_ends_in_the_middle_of_segments(void) {
     for (int i = 0; i < 2; i++) {
         /* Half of A-B, then B->D, then half of D-E: 200 m. */
-        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_AB, 0.5), at(S_DE, 0.5)),
-                   24.0, 1e-9);
+        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_AB, 0.5), at(S_DE, 0.5)), 24.0,
+                   1e-9);
     }
 }
 
@@ -90,8 +89,8 @@ static void test_same_segment_goes_directly_or_around_a_oneway(void) {
         CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_AB, 0.8), at(S_AB, 0.2)), 7.2,
                    1e-9);
         /* Backwards on the oneway B->D: forward to D, round D-E-C-B, then into B->D again. */
-        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_BD, 0.8), at(S_BD, 0.2)),
-                   40.8, 1e-9);
+        CHECK_NEAR(time_between(DORF_MODE_CAR, algorithms[i], at(S_BD, 0.8), at(S_BD, 0.2)), 40.8,
+                   1e-9);
     }
 }
 

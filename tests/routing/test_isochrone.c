@@ -59,8 +59,8 @@ static GEOSGeometry *to_geos(const dorf_isochrone *iso) {
         }
         polys[p] = GEOSGeom_createPolygon_r(geos, rings[0], rings + 1, (unsigned)nr - 1);
     }
-    GEOSGeometry *g = GEOSGeom_createCollection_r(geos, GEOS_MULTIPOLYGON, polys,
-                                                  (unsigned)iso->polygon_count);
+    GEOSGeometry *g =
+        GEOSGeom_createCollection_r(geos, GEOS_MULTIPOLYGON, polys, (unsigned)iso->polygon_count);
     free(polys);
     return g;
 }

@@ -80,8 +80,7 @@ static void test_times_from_a_corner_are_exact(void) {
     double t = -1;
     CHECK_EQ_INT(dorf_reach_time_at(&res, &(dorf_snap){S_DE, 0.25, 0, 0, 0}, &t), DORF_OK);
     CHECK_NEAR(t, 27.0, 1e-9);
-    CHECK_EQ_INT(dorf_reach_time_at(&res, &(dorf_snap){S_DE, 0.75, 0, 0, 0}, &t),
-                 DORF_ENOTFOUND);
+    CHECK_EQ_INT(dorf_reach_time_at(&res, &(dorf_snap){S_DE, 0.75, 0, 0, 0}, &t), DORF_ENOTFOUND);
     /* Unlimited: E too, by either side of the block. */
     CHECK_EQ_INT(dorf_reach(e.router, &src, 1, INFINITY, 0, &res), DORF_OK);
     CHECK_EQ_INT(res.time_ms[E], 36000);
@@ -274,9 +273,9 @@ static void test_multi_source_equals_minimum_over_single_sources(void) {
                     /* The source named is one at that time. */
                     uint32_t s = multi.source[v];
                     CHECK(s < 4);
-                    CHECK_EQ_INT(dorf_reach(e.router, &src[s < 4 ? s : 0], 1, limit, reverse,
-                                            &single),
-                                 DORF_OK);
+                    CHECK_EQ_INT(
+                        dorf_reach(e.router, &src[s < 4 ? s : 0], 1, limit, reverse, &single),
+                        DORF_OK);
                     CHECK_EQ_INT(single.time_ms[v], best[v]);
                 }
             }
@@ -300,8 +299,8 @@ static void test_multi_source_equals_minimum_over_single_sources(void) {
                     size_t n = dorf_reach_segment_parts(&multi, seg, limit, parts, 16);
                     int inside = 0;
                     for (size_t k = 0; k < n && k < 16; k++) {
-                        inside |= f >= parts[k].from_fraction - 1e-3 &&
-                                  f <= parts[k].to_fraction + 1e-3;
+                        inside |=
+                            f >= parts[k].from_fraction - 1e-3 && f <= parts[k].to_fraction + 1e-3;
                         CHECK(k == 0 || parts[k].from_fraction > parts[k - 1].to_fraction);
                     }
                     /* (At a node, a point may be reached without its segment.) */
@@ -427,15 +426,14 @@ static void test_reach_equals_route_times_on_the_real_extract(void) {
                     continue;
                 }
                 double to = -1, from = -1;
-                dorf_status a = dorf_route_find(router, DORF_ALG_DIJKSTRA, &src, &at_node[v],
-                                                &to, NULL);
-                dorf_status b = dorf_route_find(router, DORF_ALG_DIJKSTRA, &from_node[v], &src,
-                                                &from, NULL);
+                dorf_status a =
+                    dorf_route_find(router, DORF_ALG_DIJKSTRA, &src, &at_node[v], &to, NULL);
+                dorf_status b =
+                    dorf_route_find(router, DORF_ALG_DIJKSTRA, &from_node[v], &src, &from, NULL);
                 uint32_t want_to = a == DORF_OK && llround(to * 1000) <= llround(limit * 1000)
                                        ? (uint32_t)llround(to * 1000)
                                        : NONE;
-                uint32_t want_from = b == DORF_OK &&
-                                             llround(from * 1000) <= llround(limit * 1000)
+                uint32_t want_from = b == DORF_OK && llround(from * 1000) <= llround(limit * 1000)
                                          ? (uint32_t)llround(from * 1000)
                                          : NONE;
                 if (fwd.time_ms[v] != want_to || back.time_ms[v] != want_from) {
@@ -456,8 +454,8 @@ static void test_reach_equals_route_times_on_the_real_extract(void) {
                               (r->meta.max_lat_deg - r->meta.min_lat_deg) * rand() / RAND_MAX;
                 dorf_graph_snap(ctx, g, plon, plat, 1e6, &p);
                 double route = -1, t = -1;
-                dorf_status a = dorf_route_find(router, DORF_ALG_BIDIJKSTRA, &src, &p, &route,
-                                                NULL);
+                dorf_status a =
+                    dorf_route_find(router, DORF_ALG_BIDIJKSTRA, &src, &p, &route, NULL);
                 dorf_status b = dorf_reach_time_at(&fwd, &p, &t);
                 int within = a == DORF_OK && route <= limit;
                 if (within ? (b != DORF_OK || t != route) : b != DORF_ENOTFOUND) {

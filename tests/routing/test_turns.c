@@ -10,9 +10,8 @@
 #include "fixture.h"
 
 /* Car time in seconds from `from` to `to` (fractions on segments) under one restriction. */
-static double car_time(const char *kind, int only, int64_t from_way, int64_t to_way,
-                       uint8_t modes, dorf_mode mode, dorf_snap from, dorf_snap to,
-                       dorf_route *route) {
+static double car_time(const char *kind, int only, int64_t from_way, int64_t to_way, uint8_t modes,
+                       dorf_mode mode, dorf_snap from, dorf_snap to, dorf_route *route) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_region *r = fixture_region(ctx);
     if (kind) {
@@ -52,8 +51,8 @@ static void test_no_left_turn_sends_cars_around(void) {
     /* Without it A -> D is A-B-D (24 s); with it A-B-C-E-D (48 s). */
     CHECK_NEAR(car_time(NULL, 0, 0, 0, 0, DORF_MODE_CAR, at(S_AB, 0), at(S_DE, 0), NULL), 24.0,
                1e-9);
-    CHECK_NEAR(car_time("no_left_turn", 0, 1, 3, DORF_ACCESS_CAR | DORF_ACCESS_BIKE,
-                        DORF_MODE_CAR, at(S_AB, 0), at(S_DE, 0), NULL),
+    CHECK_NEAR(car_time("no_left_turn", 0, 1, 3, DORF_ACCESS_CAR | DORF_ACCESS_BIKE, DORF_MODE_CAR,
+                        at(S_AB, 0), at(S_DE, 0), NULL),
                48.0, 1e-9);
 }
 

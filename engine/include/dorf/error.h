@@ -10,15 +10,15 @@
 
 typedef enum dorf_status {
     DORF_OK = 0,
-    DORF_EINVAL,     /* caller passed something unusable */
-    DORF_ENOTFOUND,  /* the thing asked for does not exist */
-    DORF_EIO,        /* file, database or network failure */
-    DORF_ENOMEM,     /* an allocation failed */
-    DORF_ECONFLICT,  /* lost a race: parcel already claimed, stock gone */
-    DORF_EPARSE,     /* outside input does not follow its format */
-    DORF_EVERSION,   /* data written by a newer dorf, or in a format this build cannot read */
-    DORF_EINTR,      /* the user interrupted the operation; nothing was changed */
-    DORF_EEMPTY,     /* the input was valid but held nothing to work with */
+    DORF_EINVAL,    /* caller passed something unusable */
+    DORF_ENOTFOUND, /* the thing asked for does not exist */
+    DORF_EIO,       /* file, database or network failure */
+    DORF_ENOMEM,    /* an allocation failed */
+    DORF_ECONFLICT, /* lost a race: parcel already claimed, stock gone */
+    DORF_EPARSE,    /* outside input does not follow its format */
+    DORF_EVERSION,  /* data written by a newer dorf, or in a format this build cannot read */
+    DORF_EINTR,     /* the user interrupted the operation; nothing was changed */
+    DORF_EEMPTY,    /* the input was valid but held nothing to work with */
     DORF_STATUS_COUNT
 } dorf_status;
 

@@ -54,9 +54,8 @@ bool dorf_opening_hours_is_open(const dorf_opening_hours *oh, const char *holida
  * (true) or closes (false) then to *opens. Returns DORF_ENOTFOUND if the state never changes
  * in that horizon (e.g. "24/7" or "off").
  */
-dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh,
-                                           const char *holiday_region, dorf_local_time t,
-                                           dorf_local_time *next, bool *opens);
+dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh, const char *holiday_region,
+                                           dorf_local_time t, dorf_local_time *next, bool *opens);
 
 /* Day of the week of a date: 0 = Monday ... 6 = Sunday (ISO 8601 order, as OSM's Mo..Su). */
 int dorf_weekday(int year, int month, int day);

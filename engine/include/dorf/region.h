@@ -79,7 +79,7 @@ typedef enum dorf_category {
     DORF_CAT_DOCTOR,
     DORF_CAT_DENTIST,
     DORF_CAT_HOSPITAL,
-    DORF_CAT_POST,       /* post office or parcel counter */
+    DORF_CAT_POST, /* post office or parcel counter */
     DORF_CAT_POST_BOX,
     DORF_CAT_BANK,
     DORF_CAT_ATM,
@@ -89,11 +89,11 @@ typedef enum dorf_category {
     DORF_CAT_RAIL_STATION,
     DORF_CAT_RESTAURANT, /* restaurant, fast food */
     DORF_CAT_CAFE,
-    DORF_CAT_PUB,        /* pub, bar, biergarten */
+    DORF_CAT_PUB, /* pub, bar, biergarten */
     DORF_CAT_TOWN_HALL,
     DORF_CAT_FUEL,
     DORF_CAT_LIBRARY,
-    DORF_CAT_COMMUNITY,  /* community centre, social facility */
+    DORF_CAT_COMMUNITY, /* community centre, social facility */
     DORF_CAT_PLACE_OF_WORSHIP,
     DORF_CAT_FIRE_STATION,
     DORF_CAT_POLICE,
@@ -129,23 +129,23 @@ typedef struct dorf_road_edge {
     uint32_t point_count; /* >= 2 */
     int64_t osm_way_id;
     double length_m;
-    float maxspeed_kmh;   /* 0 when OSM does not say */
+    float maxspeed_kmh; /* 0 when OSM does not say */
     dorf_highway highway;
     uint8_t access_forward;
     uint8_t access_backward;
-    const char *name;     /* NULL when unnamed */
-    const char *surface;  /* OSM surface=*, NULL when not given */
+    const char *name;    /* NULL when unnamed */
+    const char *surface; /* OSM surface=*, NULL when not given */
 } dorf_road_edge;
 
 /* A turn restriction (OSM type=restriction) over a via node. */
 typedef struct dorf_turn_restriction {
     int64_t osm_relation_id;
     int64_t from_way_id;
-    uint32_t via_node;    /* index into nodes */
+    uint32_t via_node; /* index into nodes */
     int64_t to_way_id;
-    int only;             /* 1: "only_*" (mandatory turn), 0: "no_*" (forbidden turn) */
-    uint8_t modes;        /* DORF_ACCESS_* it applies to (except= removes modes) */
-    const char *kind;     /* OSM value, e.g. "no_left_turn" */
+    int only;         /* 1: "only_*" (mandatory turn), 0: "no_*" (forbidden turn) */
+    uint8_t modes;    /* DORF_ACCESS_* it applies to (except= removes modes) */
+    const char *kind; /* OSM value, e.g. "no_left_turn" */
 } dorf_turn_restriction;
 
 typedef struct dorf_point {
@@ -155,33 +155,33 @@ typedef struct dorf_point {
 
 /* How a building's household count was estimated (see docs/import.md). */
 typedef enum dorf_household_source {
-    DORF_HH_NONE = 0,     /* not residential */
-    DORF_HH_FLATS,        /* building:flats */
-    DORF_HH_ADDRESSES,    /* number of addresses in or on the building */
-    DORF_HH_FLOOR_AREA,   /* floor area / area per dwelling */
-    DORF_HH_DEFAULT,      /* a house: one household */
+    DORF_HH_NONE = 0,        /* not residential */
+    DORF_HH_FLATS,           /* building:flats */
+    DORF_HH_ADDRESSES,       /* number of addresses in or on the building */
+    DORF_HH_FLOOR_AREA,      /* floor area / area per dwelling */
+    DORF_HH_DEFAULT,         /* a house: one household */
     DORF_HH_RESIDENTIAL_AREA /* a house-sized building of unknown use in a residential area */
 } dorf_household_source;
 
 const char *dorf_household_source_name(dorf_household_source src);
 
 typedef struct dorf_building {
-    int64_t osm_id;       /* way id, or relation id for multipolygons */
+    int64_t osm_id; /* way id, or relation id for multipolygons */
     int osm_is_relation;
-    const char *kind;     /* OSM building=* value */
-    double lon_deg;       /* a point inside the footprint (centroid or point on surface) */
+    const char *kind; /* OSM building=* value */
+    double lon_deg;   /* a point inside the footprint (centroid or point on surface) */
     double lat_deg;
-    double area_m2;       /* footprint area */
-    int levels;           /* building:levels, 0 when not given */
-    int households;       /* estimated, 0 when not residential */
+    double area_m2; /* footprint area */
+    int levels;     /* building:levels, 0 when not given */
+    int households; /* estimated, 0 when not residential */
     dorf_household_source household_source;
     const unsigned char *wkb; /* footprint, WKB (multi)polygon in EPSG:4326 */
     size_t wkb_size;
 } dorf_building;
 
 typedef struct dorf_household {
-    uint32_t building;    /* index into buildings */
-    double persons;       /* estimated persons */
+    uint32_t building; /* index into buildings */
+    double persons;    /* estimated persons */
 } dorf_household;
 
 typedef struct dorf_address {
@@ -192,16 +192,16 @@ typedef struct dorf_address {
     const char *city;
     double lon_deg;
     double lat_deg;
-    int32_t building;     /* index into buildings, -1 when not inside one */
+    int32_t building; /* index into buildings, -1 when not inside one */
 } dorf_address;
 
 typedef struct dorf_place {
     int64_t osm_id;
-    char osm_type;        /* 'n' node, 'w' way, 'r' relation */
+    char osm_type; /* 'n' node, 'w' way, 'r' relation */
     dorf_category category;
-    const char *osm_key;  /* the tag that classified it, e.g. "shop" */
-    const char *osm_value;/* e.g. "bakery" */
-    const char *shop;     /* shop=* value when the place is (also) a shop, else NULL */
+    const char *osm_key;   /* the tag that classified it, e.g. "shop" */
+    const char *osm_value; /* e.g. "bakery" */
+    const char *shop;      /* shop=* value when the place is (also) a shop, else NULL */
     const char *name;
     double lon_deg;
     double lat_deg;
@@ -222,23 +222,23 @@ typedef struct dorf_place {
  */
 typedef struct dorf_import_issue {
     const char *kind;
-    char osm_type;        /* 'n', 'w', 'r' */
+    char osm_type; /* 'n', 'w', 'r' */
     int64_t osm_id;
     const char *detail;
 } dorf_import_issue;
 
 /* Facts about the region as a whole. */
 typedef struct dorf_region_meta {
-    const char *source;       /* path of the extract it was imported from */
-    const char *imported_at;  /* ISO 8601 UTC */
-    int crs_epsg;             /* metric CRS, e.g. 25832 */
+    const char *source;      /* path of the extract it was imported from */
+    const char *imported_at; /* ISO 8601 UTC */
+    int crs_epsg;            /* metric CRS, e.g. 25832 */
     double min_lon_deg, min_lat_deg, max_lon_deg, max_lat_deg;
     double persons_per_household;
 } dorf_region_meta;
 
 /* A region: the arrays and their counts. Build one with dorf_region_new and the add functions. */
 typedef struct dorf_region {
-    dorf_arena *arena;    /* owns every string and WKB blob */
+    dorf_arena *arena; /* owns every string and WKB blob */
     dorf_region_meta meta;
     dorf_road_node *nodes;
     size_t node_count, node_cap;

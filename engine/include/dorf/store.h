@@ -29,8 +29,7 @@ enum dorf_store_flags {
  * (no such database and no DORF_STORE_CREATE), DORF_EIO (cannot open or write),
  * DORF_EVERSION (written by a newer dorf, or not a dorf database), DORF_EINVAL (unknown scheme).
  */
-dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags,
-                            dorf_store **out);
+dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags, dorf_store **out);
 
 /* Closes the store. Accepts NULL. */
 void dorf_store_close(dorf_store *store);
@@ -62,9 +61,9 @@ typedef struct dorf_region_summary {
     char imported_at[32];
     int crs_epsg;
     double min_lon_deg, min_lat_deg, max_lon_deg, max_lat_deg;
-    uint64_t road_ways;           /* distinct OSM ways in the road graph */
+    uint64_t road_ways; /* distinct OSM ways in the road graph */
     uint64_t road_nodes;
-    uint64_t road_edges;          /* segments */
+    uint64_t road_edges;             /* segments */
     double road_km[DORF_MODE_COUNT]; /* length of segments each mode may use (either way) */
     uint64_t turn_restrictions;
     uint64_t buildings;
@@ -74,8 +73,8 @@ typedef struct dorf_region_summary {
     uint64_t addresses;
     uint64_t places;
     uint64_t places_by_category[DORF_CAT_COUNT];
-    uint64_t shops;               /* places tagged shop=* (whatever their category) */
-    uint64_t opening_hours;       /* places with an opening_hours value */
+    uint64_t shops;         /* places tagged shop=* (whatever their category) */
+    uint64_t opening_hours; /* places with an opening_hours value */
     uint64_t opening_hours_unparsed;
     uint64_t import_issues;
 } dorf_region_summary;

@@ -30,13 +30,13 @@ typedef struct dorf_import_options {
 /* What an import read, built and left out. */
 typedef struct dorf_import_report {
     uint64_t osm_nodes, osm_ways, osm_relations;
-    uint64_t highway_ways;        /* ways with a highway tag */
-    uint64_t road_ways;           /* of those, routable and imported */
-    uint64_t skipped_not_routable;/* highway=proposed, construction, platform, areas ... */
+    uint64_t highway_ways;          /* ways with a highway tag */
+    uint64_t road_ways;             /* of those, routable and imported */
+    uint64_t skipped_not_routable;  /* highway=proposed, construction, platform, areas ... */
     uint64_t skipped_missing_nodes; /* ways cut where the extract lacks their nodes */
     uint64_t restrictions;
     uint64_t skipped_restrictions;
-    uint64_t ogr_features;        /* features OGR delivered */
+    uint64_t ogr_features; /* features OGR delivered */
     uint64_t buildings;
     uint64_t residential_buildings;
     uint64_t households;

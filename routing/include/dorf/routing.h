@@ -39,8 +39,8 @@ dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *region, dorf_mode
  * `<db_path>.<mode>.graph` when that file belongs to the stored region, else built from the
  * store and written to the cache (a failure to write the cache is only logged).
  */
-dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path,
-                            dorf_mode mode, dorf_graph **out);
+dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path, dorf_mode mode,
+                            dorf_graph **out);
 
 /* Writes the graph to `path` (via a temporary file renamed into place). */
 dorf_status dorf_graph_save(dorf_ctx *ctx, const dorf_graph *graph, const char *path);
@@ -86,19 +86,19 @@ dorf_status dorf_store_fingerprint(dorf_ctx *ctx, dorf_store *store, uint64_t *o
 
 /* Where a coordinate lies on the road network. */
 typedef struct dorf_snap {
-    uint32_t segment;   /* index of the road segment */
-    double fraction;    /* position along the segment, 0 at its from node, 1 at its to node */
-    double lon_deg;     /* the snapped point */
+    uint32_t segment; /* index of the road segment */
+    double fraction;  /* position along the segment, 0 at its from node, 1 at its to node */
+    double lon_deg;   /* the snapped point */
     double lat_deg;
-    double distance_m;  /* from the given coordinate to the snapped point */
+    double distance_m; /* from the given coordinate to the snapped point */
 } dorf_snap;
 
 /*
  * Snaps (lon, lat) to the nearest point of a segment this graph's mode may use.
  * DORF_ENOTFOUND (with the distance in the message) when none lies within max_distance_m.
  */
-dorf_status dorf_graph_snap(dorf_ctx *ctx, const dorf_graph *graph, double lon_deg,
-                            double lat_deg, double max_distance_m, dorf_snap *out);
+dorf_status dorf_graph_snap(dorf_ctx *ctx, const dorf_graph *graph, double lon_deg, double lat_deg,
+                            double max_distance_m, dorf_snap *out);
 
 /* A new router (search workspace) for `graph`; free with dorf_router_free(). */
 dorf_status dorf_router_new(dorf_ctx *ctx, const dorf_graph *graph, dorf_router **out);
@@ -117,8 +117,8 @@ void dorf_route_release(dorf_route *route);
 
 /* Search algorithms; all return the same travel time. */
 typedef enum dorf_algorithm {
-    DORF_ALG_DIJKSTRA = 0,   /* the reference */
-    DORF_ALG_BIDIJKSTRA,     /* bidirectional Dijkstra */
+    DORF_ALG_DIJKSTRA = 0, /* the reference */
+    DORF_ALG_BIDIJKSTRA,   /* bidirectional Dijkstra */
 } dorf_algorithm;
 
 /*
@@ -143,13 +143,13 @@ dorf_status dorf_route_find(dorf_router *router, dorf_algorithm alg, const dorf_
  * dorf_reach_release().
  */
 typedef struct dorf_reach_result {
-    const dorf_graph *graph;  /* the graph searched (not owned) */
-    int reverse;              /* 0: times from the nearest source; 1: times to the nearest */
-    uint32_t limit_ms;        /* the search's limit, milliseconds */
-    uint32_t node_count;      /* length of time_ms and source */
-    uint32_t *time_ms;        /* [node_count]: travel time, DORF_REACH_NONE beyond the limit */
-    uint32_t *source;         /* [node_count]: index into the sources of a nearest one */
-    uint32_t *reached;        /* [reached_count]: reached nodes by increasing time */
+    const dorf_graph *graph; /* the graph searched (not owned) */
+    int reverse;             /* 0: times from the nearest source; 1: times to the nearest */
+    uint32_t limit_ms;       /* the search's limit, milliseconds */
+    uint32_t node_count;     /* length of time_ms and source */
+    uint32_t *time_ms;       /* [node_count]: travel time, DORF_REACH_NONE beyond the limit */
+    uint32_t *source;        /* [node_count]: index into the sources of a nearest one */
+    uint32_t *reached;       /* [reached_count]: reached nodes by increasing time */
     uint32_t reached_count;
     /* private */
     struct dorf_reach_seed *seeds; /* the sources, sorted by segment and fraction */
@@ -197,8 +197,8 @@ typedef struct dorf_reach_part {
  * to `parts` and returns how many there are (which may exceed `cap`; a segment without
  * sources has at most 2).
  */
-size_t dorf_reach_segment_parts(const dorf_reach_result *result, uint32_t segment,
-                                double limit_s, dorf_reach_part *parts, size_t cap);
+size_t dorf_reach_segment_parts(const dorf_reach_result *result, uint32_t segment, double limit_s,
+                                dorf_reach_part *parts, size_t cap);
 
 /* Number of road segments in the graph (segment ids run from 0 to this count - 1). */
 uint32_t dorf_graph_segment_count(const dorf_graph *graph);
@@ -210,10 +210,10 @@ uint32_t dorf_graph_segment_count(const dorf_graph *graph);
 
 /* How the reached roads are turned into areas; zeroes mean the defaults below. */
 typedef struct dorf_isochrone_options {
-    double buffer_m;   /* width around each reached road; default 50 (walk), 100 (bike, car) */
-    double simplify_m; /* tolerance of the outline's simplification; default buffer_m / 5 */
+    double buffer_m;    /* width around each reached road; default 50 (walk), 100 (bike, car) */
+    double simplify_m;  /* tolerance of the outline's simplification; default buffer_m / 5 */
     double min_hole_m2; /* holes smaller than this are filled; default (4 * buffer_m)^2 */
-    int reverse;       /* 1: the area from which the point is reached within the limit */
+    int reverse;        /* 1: the area from which the point is reached within the limit */
 } dorf_isochrone_options;
 
 /*
@@ -235,7 +235,7 @@ typedef struct dorf_iso_ring {
 
 typedef struct dorf_isochrone {
     double limit_s;
-    double area_m2;            /* in the local metric frame used for buffering */
+    double area_m2; /* in the local metric frame used for buffering */
     dorf_iso_polygon *polygons;
     size_t polygon_count;
     dorf_iso_ring *rings;
@@ -250,13 +250,14 @@ typedef struct dorf_isochrone {
  * stretch reached within its limit (dorf_reach_segment_parts), computed with GEOS in a local
  * equirectangular frame around the source (metres; exact to ~0.2 % within 15 km),
  * simplified and turned back to degrees. The isochrones are nested: each contains those of
- * the smaller limits (up to the overlay's rounding: slivers far below a square millimetre). `options` NULL means the defaults. Fills out[0 .. n) in the order of
- * `limits_s`; free with dorf_isochrones_release(). Errors: DORF_EINVAL (bad limits or
- * options, source outside the graph), DORF_ENOMEM, DORF_EIO when GEOS fails.
+ * the smaller limits (up to the overlay's rounding: slivers far below a square millimetre).
+ * `options` NULL means the defaults. Fills out[0 .. n) in the order of `limits_s`; free with
+ * dorf_isochrones_release(). Errors: DORF_EINVAL (bad limits or options, source outside the graph),
+ * DORF_ENOMEM, DORF_EIO when GEOS fails.
  */
 dorf_status dorf_isochrones(dorf_ctx *ctx, dorf_router *router, const dorf_snap *source,
-                            const double *limits_s, size_t n,
-                            const dorf_isochrone_options *options, dorf_isochrone *out);
+                            const double *limits_s, size_t n, const dorf_isochrone_options *options,
+                            dorf_isochrone *out);
 
 /* Frees what `n` isochrones hold (not the array). Accepts NULL. */
 void dorf_isochrones_release(dorf_isochrone *isochrones, size_t n);
@@ -295,8 +296,7 @@ dorf_status dorf_ch_save(dorf_ctx *ctx, const dorf_ch *ch, const char *path);
  * graph (region, mode or size); DORF_EPARSE when it is damaged (every index, edge and
  * shortcut is checked before use).
  */
-dorf_status dorf_ch_load(dorf_ctx *ctx, const dorf_graph *graph, const char *path,
-                         dorf_ch **out);
+dorf_status dorf_ch_load(dorf_ctx *ctx, const dorf_graph *graph, const char *path, dorf_ch **out);
 
 /* Frees a hierarchy (unmapping it if it was loaded). Accepts NULL. */
 void dorf_ch_free(dorf_ch *ch);
