@@ -27,7 +27,8 @@ static void usage(FILE *out) {
             "  --db FILE            the region database\n"
             "  --mode MODE          walk, bike or car (default walk)\n"
             "  --minutes LIST       comma-separated times in minutes, e.g. 5,10,15\n"
-            "  --buffer METRES      width around the roads (default 50 walking, 100 otherwise)\n"
+            "  --buffer METRES      distance reached on each side of a road (default 50 for\n"
+            "                       walking, 100 otherwise)\n"
             "  --reverse            areas from which the coordinate is reached in time\n"
             "  --max-snap METRES    farthest the coordinate may lie from a road (default 1000)\n"
             "  --help               show this help\n");

@@ -6,11 +6,14 @@
  * Nodes are contracted one at a time, least important first: contracting v removes it from
  * the remaining graph and, for each pair of a neighbour u before it and w after it, adds a
  * shortcut u -> w remembering v, unless a witness search (Dijkstra from u that avoids v)
- * finds a path at most as fast. Witness searches stop after a fixed number of settled nodes;
- * a witness they miss only costs one superfluous shortcut, never a wrong answer. Importance
- * is the edge difference (shortcuts added minus edges removed) plus the number of contracted
- * neighbours and the node's level in the hierarchy, kept in a priority queue that is
- * updated for the neighbours of each contracted node and checked lazily when a node comes up.
+ * finds a path at most as fast. Witness searches stop after a number of settled nodes or
+ * hops, or once every target is settled; a witness they miss only costs one superfluous
+ * shortcut, never a wrong answer. Importance is twice the edge difference (shortcuts added
+ * minus edges removed), plus the difference in original arcs those edges stand for, the
+ * number of contracted neighbours and the node's level in the hierarchy; it is kept in a
+ * priority queue, updated for the neighbours of each contracted node and checked lazily when
+ * a node comes up. Nodes with very many neighbour pairs are not simulated (every pair counts
+ * as a shortcut), which keeps dense late stages from costing a cube of the degree.
  * Every time is integer milliseconds, as in the graph, so shortcuts add exactly.
  */
 #include <string.h>

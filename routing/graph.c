@@ -321,13 +321,15 @@ dorf_status dorf_graph_save(dorf_ctx *ctx, const dorf_graph *g, const char *path
 
 /* Checks a mapped block before any of it is used. */
 static dorf_status validate(dorf_ctx *ctx, const char *path, const struct graph_header *h,
-                            size_t size, uint64_t fingerprint) {
+                            size_t size, dorf_mode mode, uint64_t fingerprint) {
     if (size < sizeof *h || memcmp(h->magic, GRAPH_MAGIC, sizeof GRAPH_MAGIC) != 0) {
         return dorf_fail(ctx, DORF_EPARSE, "%s is not a dorf graph cache", path);
     }
-    if (h->layout_version != GRAPH_LAYOUT_VERSION || h->fingerprint != fingerprint ||
-        h->mode >= DORF_MODE_COUNT) {
+    if (h->layout_version != GRAPH_LAYOUT_VERSION || h->fingerprint != fingerprint) {
         return dorf_fail(ctx, DORF_EVERSION, "%s belongs to another region or dorf version", path);
+    }
+    if (h->mode != (uint32_t)mode) {
+        return dorf_fail(ctx, DORF_EVERSION, "%s is a graph for another travel mode", path);
     }
     struct graph_header expect = *h;
     if (h->total_size != size || layout(&expect) != size ||
@@ -376,7 +378,7 @@ static dorf_status validate(dorf_ctx *ctx, const char *path, const struct graph_
     return DORF_OK;
 }
 
-dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, uint64_t fingerprint,
+dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, dorf_mode mode, uint64_t fingerprint,
                             dorf_graph **out) {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -395,7 +397,7 @@ dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, uint64_t fingerprin
     if (block == MAP_FAILED) {
         return dorf_fail(ctx, DORF_EIO, "%s: cannot map: %s", path, strerror(errno));
     }
-    dorf_status st = validate(ctx, path, block, size, fingerprint);
+    dorf_status st = validate(ctx, path, block, size, mode, fingerprint);
     dorf_graph *g = st == DORF_OK ? dorf_calloc(1, sizeof *g) : NULL;
     if (st == DORF_OK && !g) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory");
@@ -430,7 +432,7 @@ dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_pat
     if (st != DORF_OK) {
         return st;
     }
-    st = dorf_graph_load(ctx, path, fingerprint, out);
+    st = dorf_graph_load(ctx, path, mode, fingerprint, out);
     if (st == DORF_OK) {
         return DORF_OK;
     }

@@ -118,7 +118,8 @@ void graph_bind_arrays(dorf_graph *g);
 
 /*
  * Sets snappable[s] for each segment: 1 when the mode may use it and both its ends lie in a
- * large strongly connected component (components.c), so that routes to and from it exist.
+ * large strongly connected component (components.c), so that routes lead to and from it
+ * (within that component: two large components unconnected by roads stay unconnected).
  */
 dorf_status graph_mark_snappable(dorf_ctx *ctx, const dorf_graph *g, uint8_t *snappable);
 

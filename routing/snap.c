@@ -28,7 +28,7 @@ static uint32_t clamp_cell(double v, uint32_t n) {
     return v >= n ? n - 1 : (uint32_t)v;
 }
 
-/* Calls visit(cell) for each cell a piece's bounding box touches. */
+/* The range of cells (columns c0..c1, rows r0..r1) a piece's bounding box touches. */
 static void piece_cells(const struct snap_grid *gr, const double *a, const double *b, uint32_t *c0,
                         uint32_t *c1, uint32_t *r0, uint32_t *r1) {
     double ax, ay, bx, by;

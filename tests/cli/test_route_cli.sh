@@ -46,6 +46,12 @@ printf 'garbage' >"$work/v.dorf.car.graph"
 "$dorf" route --db "$work/v.dorf" --mode car 11.5000,50.0000 11.5030,50.0000 >"$work/r2.json" 2>"$work/err" &&
     cmp -s "$work/r.json" "$work/r2.json" && ok "damaged cache is rebuilt" || fail "damaged cache" "$(cat "$work/err")"
 
+# A cache of another mode under this mode's name is rebuilt, not used: walking time, not car.
+cp "$work/v.dorf.car.graph" "$work/v.dorf.walk.graph"
+"$dorf" route --db "$work/v.dorf" --mode walk 11.5000,50.0000 11.5030,50.0000 >"$work/w2.json" 2>"$work/err"
+t=$(json_get "$work/w2.json" 'f["properties"]["time_s"]')
+python3 -c "import sys; sys.exit(0 if abs($t - 215.1 / (5 / 3.6)) < 1 else 1)" && ok "a car cache under the walk name is not used (${t}s)" || fail "mode check" "walk time $t: $(cat "$work/err")"
+
 "$dorf" route --db "$work/v.dorf" --mode car 12.5,51.0 11.5000,50.0000 >/dev/null 2>"$work/err"
 [[ $? -eq 1 ]] && grep -qE "from the nearest road|within 1000 m" "$work/err" && ok "point far from roads" || fail "far point" "$(cat "$work/err")"
 "$dorf" route --db "$work/v.dorf" --mode boat 11.5,50 11.5,50 >/dev/null 2>"$work/err"

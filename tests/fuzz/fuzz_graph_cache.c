@@ -32,12 +32,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fwrite(data, 1, size, f);
     fclose(f);
     uint64_t fingerprint = 0;
+    uint32_t mode = 0;
     if (size >= sizeof(struct graph_header)) {
         memcpy(&fingerprint, data + offsetof(struct graph_header, fingerprint), sizeof fingerprint);
+        memcpy(&mode, data + offsetof(struct graph_header, mode), sizeof mode);
     }
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_graph *g = NULL;
-    if (ctx && dorf_graph_load(ctx, path, fingerprint, &g) == DORF_OK) {
+    if (ctx && dorf_graph_load(ctx, path, (dorf_mode)(mode % DORF_MODE_COUNT), fingerprint, &g) ==
+                   DORF_OK) {
         dorf_router *router = NULL;
         dorf_snap a, b;
         if (dorf_router_new(ctx, g, &router) == DORF_OK &&

@@ -368,7 +368,7 @@ static void test_cache_round_trip_and_refusals(void) {
             dorf_status st = dorf_ch_load(ctx, car, bad_path, &loaded);
             if (st == DORF_OK) {
                 accepted++;
-                /* Whatever was accepted still answers correctly. */
+                /* Whatever was accepted never answers faster than the true time. */
                 dorf_ch_router *cr = NULL;
                 double t = 0;
                 dorf_snap s = at(S_DE, 0), d = at(S_AB, 0);

@@ -46,11 +46,11 @@ dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_pat
 dorf_status dorf_graph_save(dorf_ctx *ctx, const dorf_graph *graph, const char *path);
 
 /*
- * Maps a graph saved by dorf_graph_save(). DORF_EVERSION when the file is from another
- * version of dorf or another region (`fingerprint`, see dorf_region_fingerprint), DORF_EPARSE
- * when it is damaged.
+ * Maps a graph of `mode` saved by dorf_graph_save(). DORF_EVERSION when the file is from
+ * another version of dorf, another region (`fingerprint`, see dorf_region_fingerprint) or
+ * another mode; DORF_EPARSE when it is damaged.
  */
-dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, uint64_t fingerprint,
+dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, dorf_mode mode, uint64_t fingerprint,
                             dorf_graph **out);
 
 /* Frees a graph (unmapping it if it was loaded). Accepts NULL. */

@@ -410,7 +410,7 @@ int main(int argc, char **argv) {
         dorf_graph_free(g);
         g = NULL;
         double a = now_s();
-        if (dorf_graph_load(ctx, cache, dorf_region_fingerprint(region), &g) != DORF_OK) {
+        if (dorf_graph_load(ctx, cache, mode, dorf_region_fingerprint(region), &g) != DORF_OK) {
             goto fail;
         }
         loads[i] = now_s() - a;
