@@ -175,6 +175,23 @@ dorf_status osm_read(dorf_ctx *ctx, const struct osm_source *src, const struct o
 /* The expat-based OSM XML reader behind osm_read. */
 dorf_status osm_read_xml(dorf_ctx *ctx, const char *path, const struct osm_handler *h);
 
+/* ---- outer_tags.c ---- */
+
+/* Tags of old-style multipolygons (type=multipolygon with the area's tags on the outer way). */
+struct outer_tags;
+
+dorf_status outer_tags_new(dorf_ctx *ctx, struct outer_tags **out);
+void outer_tags_free(struct outer_tags *o);
+
+/* Called for every way and relation of the element pass; remember what old-style needs. */
+dorf_status outer_tags_way(struct outer_tags *o, dorf_ctx *ctx, const struct osm_way_elem *way);
+dorf_status outer_tags_relation(struct outer_tags *o, dorf_ctx *ctx,
+                                const struct osm_relation_elem *rel);
+
+/* After the element pass: the tags of the outer way of old-style relation `relation_id`, or
+ * NULL when it is not one. */
+const struct osm_tags *outer_tags_for(struct outer_tags *o, int64_t relation_id);
+
 /* ---- osm_source.c ---- */
 
 enum osm_format { OSM_XML, OSM_PBF };
@@ -199,13 +216,14 @@ int metric_crs_for(double lon_deg, double lat_deg);
 /* ---- osm_roads.c / osm_features.c ---- */
 
 dorf_status import_roads(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
-                         dorf_import_report *report);
+                         dorf_import_report *report, struct outer_tags *outer);
 
 /*
  * Reads buildings, places and addresses through OGR, in the region's metric CRS for areas.
  * Fills *extra (zeroed by the caller, released with feature_extras_release even on failure).
  */
 dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
-                            dorf_import_report *report, struct feature_extras *extra);
+                            dorf_import_report *report, struct outer_tags *outer,
+                            struct feature_extras *extra);
 
 #endif

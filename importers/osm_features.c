@@ -52,6 +52,7 @@ struct features_state {
     struct osm_tags tags;
     dorf_arena *scratch; /* per-feature tag strings, reset per feature */
     struct feature_extras *extra;
+    struct outer_tags *outer;
     char gdal_error[512];
 };
 
@@ -235,6 +236,32 @@ static dorf_status add_building(struct features_state *s, OGRGeometryH g, int64_
     return DORF_OK;
 }
 
+/*
+ * A point standing for an area: a point on its surface, or where GEOS cannot find one (some
+ * valid outlines make it fail), the centre of its bounding box, with an import issue saying
+ * so. An area is never dropped for want of a point.
+ */
+static dorf_status area_location(struct features_state *s, OGRGeometryH g, char osm_type,
+                                 int64_t osm_id, double *lon, double *lat) {
+    OGRGeometryH inside = OGR_G_PointOnSurface(g);
+    if (inside && !OGR_G_IsEmpty(inside)) {
+        *lon = OGR_G_GetX(inside, 0);
+        *lat = OGR_G_GetY(inside, 0);
+        OGR_G_DestroyGeometry(inside);
+        return DORF_OK;
+    }
+    OGR_G_DestroyGeometry(inside);
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    *lon = (env.MinX + env.MaxX) / 2;
+    *lat = (env.MinY + env.MaxY) / 2;
+    dorf_import_issue issue = {"area", osm_type, osm_id,
+                               "no point on its surface could be found; located at the centre "
+                               "of its bounding box"};
+    s->gdal_error[0] = '\0'; /* GEOS's complaint is answered by the fallback */
+    return dorf_region_add_issue(s->ctx, s->region, &issue);
+}
+
 /* Keeps a copy of a residential area's footprint for the household estimate. */
 static dorf_status keep_residential_area(struct features_state *s, OGRGeometryH g) {
     struct feature_extras *x = s->extra;
@@ -263,6 +290,18 @@ void feature_extras_release(struct feature_extras *x) {
     dorf_free(x->residential_size);
     dorf_arena_free(x->arena);
     memset(x, 0, sizeof *x);
+}
+
+/* Adds to an old-style multipolygon relation's tags those of its outer way (outer_tags.c). */
+static dorf_status add_outer_tags(struct features_state *s, int64_t relation_id) {
+    const struct osm_tags *outer = outer_tags_for(s->outer, relation_id);
+    for (size_t i = 0; outer && i < outer->count; i++) {
+        if (!osm_tag(&s->tags, outer->keys[i]) &&
+            osm_tags_add(&s->tags, outer->keys[i], outer->values[i]) != 0) {
+            return dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading features");
+        }
+    }
+    return DORF_OK;
 }
 
 static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFeatureH f) {
@@ -296,18 +335,17 @@ static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFe
     if (st != DORF_OK) {
         return st;
     }
+    if (is_relation && (st = add_outer_tags(s, osm_id)) != DORF_OK) {
+        return st;
+    }
     double lon = 0, lat = 0;
     if (is_points) {
         lon = OGR_G_GetX(g, 0);
         lat = OGR_G_GetY(g, 0);
     } else {
-        OGRGeometryH inside = OGR_G_PointOnSurface(g);
-        if (!inside) {
-            return DORF_OK; /* degenerate area (no interior): nothing to place */
+        if ((st = area_location(s, g, osm_type, osm_id, &lon, &lat)) != DORF_OK) {
+            return st;
         }
-        lon = OGR_G_GetX(inside, 0);
-        lat = OGR_G_GetY(inside, 0);
-        OGR_G_DestroyGeometry(inside);
     }
     const char *building = osm_tag(&s->tags, "building");
     if (is_areas && building && strcmp(building, "no") != 0) {
@@ -340,8 +378,10 @@ static OGRSpatialReferenceH new_srs(int epsg) {
 }
 
 dorf_status import_features(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
-                            dorf_import_report *report, struct feature_extras *extra) {
-    struct features_state s = {.ctx = ctx, .region = region, .report = report, .extra = extra};
+                            dorf_import_report *report, struct outer_tags *outer,
+                            struct feature_extras *extra) {
+    struct features_state s = {
+        .ctx = ctx, .region = region, .report = report, .extra = extra, .outer = outer};
     GDALAllRegister();
     CPLPushErrorHandlerEx(on_gdal_error, &s);
     OGRSpatialReferenceH wgs84 = new_srs(4326);

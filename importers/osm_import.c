@@ -50,6 +50,7 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
     }
     dorf_region *r = NULL;
     struct feature_extras extra = {0};
+    struct outer_tags *outer = NULL;
     if ((st = dorf_region_new(ctx, &r)) != DORF_OK) {
         goto fail;
     }
@@ -65,7 +66,8 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((st = import_roads(ctx, &src, r, report)) != DORF_OK) {
+    if ((st = outer_tags_new(ctx, &outer)) != DORF_OK ||
+        (st = import_roads(ctx, &src, r, report, outer)) != DORF_OK) {
         goto fail;
     }
     report->seconds_roads = seconds_since(&t0);
@@ -76,7 +78,7 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
              (unsigned long long)report->osm_relations, r->edge_count, r->node_count,
              report->seconds_roads);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((st = import_features(ctx, &src, r, report, &extra)) != DORF_OK) {
+    if ((st = import_features(ctx, &src, r, report, outer, &extra)) != DORF_OK) {
         goto fail;
     }
     report->seconds_features = seconds_since(&t0);
@@ -103,12 +105,14 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
         goto fail;
     }
     feature_extras_release(&extra);
+    outer_tags_free(outer);
     osm_source_close(&src);
     *out = r;
     return DORF_OK;
 
 fail:
     feature_extras_release(&extra);
+    outer_tags_free(outer);
     dorf_region_free(r);
     osm_source_close(&src);
     if (st != DORF_ENOMEM && st != DORF_EINTR) {

@@ -59,6 +59,7 @@ struct roads_state {
     size_t ref_count, ref_cap;
     struct pending_restriction *restrictions;
     size_t restriction_count, restriction_cap;
+    struct outer_tags *outer;
     uint64_t elements;
 };
 
@@ -92,6 +93,10 @@ static dorf_status on_node(void *user, const struct osm_node_elem *node) {
 static dorf_status on_way(void *user, const struct osm_way_elem *way) {
     struct roads_state *s = user;
     s->report->osm_ways++;
+    dorf_status st = outer_tags_way(s->outer, s->ctx, way);
+    if (st != DORF_OK) {
+        return st;
+    }
     if (!osm_tag(way->tags, "highway")) {
         return tick(s);
     }
@@ -154,6 +159,10 @@ static int add_issue(struct roads_state *s, const char *kind, char type, int64_t
 static dorf_status on_relation(void *user, const struct osm_relation_elem *rel) {
     struct roads_state *s = user;
     s->report->osm_relations++;
+    dorf_status st = outer_tags_relation(s->outer, s->ctx, rel);
+    if (st != DORF_OK) {
+        return st;
+    }
     const char *type = osm_tag(rel->tags, "type");
     if (!type || strcmp(type, "restriction") != 0) {
         return tick(s);
@@ -453,8 +462,9 @@ done:
 }
 
 dorf_status import_roads(dorf_ctx *ctx, const struct osm_source *src, dorf_region *region,
-                         dorf_import_report *report) {
-    struct roads_state s = {.ctx = ctx, .region = region, .report = report, .nodes_sorted = 1};
+                         dorf_import_report *report, struct outer_tags *outer) {
+    struct roads_state s = {
+        .ctx = ctx, .region = region, .report = report, .nodes_sorted = 1, .outer = outer};
     struct osm_handler h = {&s, on_node, on_way, on_relation};
     dorf_status st = osm_read(ctx, src, &h);
     if (st != DORF_OK) {

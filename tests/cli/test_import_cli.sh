@@ -124,7 +124,8 @@ info_value() { # INFO_FILE LABEL -> first number after the label
     sed -n "s/^$2 *\([0-9][0-9]*\).*/\1/p" "$1" | head -1
 }
 if [[ -f $shared/osm/north-bayreuth.osm.pbf ]] && command -v ogrinfo >/dev/null; then
-    for src in north-bayreuth.osm.pbf north-bayreuth.osm.gz; do
+    for src in north-bayreuth.osm.pbf north-bayreuth.osm.gz monaco.osm.gz; do
+        [[ -f $shared/osm/$src ]] || continue
         extract=$shared/osm/$src
         ogr_path=$extract
         [[ $src == *.gz ]] && ogr_path=/vsigzip/$extract
@@ -152,7 +153,12 @@ if [[ -f $shared/osm/north-bayreuth.osm.pbf ]] && command -v ogrinfo >/dev/null;
             fi
         done
         grep -q "^crs *EPSG:25832" "$work/info" && ok "$src: metric CRS is UTM 32N" || fail "$src: crs" "$(grep crs "$work/info")"
-        grep -q "^bbox *11.39.*,49.88.*,11.67.*,50.09" "$work/info" && ok "$src: bbox" || fail "$src: bbox" "$(grep bbox "$work/info")"
+        # Both lie in UTM zone 32 (6-12 E), in Europe: ETRS89 / UTM 32N.
+        case $src in
+        north-bayreuth*) want_bbox="^bbox *11.39.*,49.88.*,11.67.*,50.09" ;;
+        monaco*) want_bbox="^bbox *7.38[0-9]*,43.51[0-9]*,7.50[0-9]*,43.75" ;;
+        esac
+        grep -q "$want_bbox" "$work/info" && ok "$src: bbox" || fail "$src: bbox" "$(grep bbox "$work/info")"
     done
 else
     echo "skip real-extract checks: ../shared/data or ogrinfo missing"

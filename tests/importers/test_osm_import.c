@@ -169,7 +169,7 @@ static void test_households_follow_flats_addresses_and_residential_areas(void) {
         dorf_ctx_free(ctx);
         return;
     }
-    CHECK_EQ_INT(r->building_count, 5);
+    CHECK_EQ_INT(r->building_count, 6); /* five ways and the old-style church relation */
     const struct {
         int64_t way;
         int households;
@@ -233,7 +233,7 @@ static void test_places_are_classified_and_bad_opening_hours_are_kept_with_reaso
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_import_report rep;
     dorf_region *r = import_village(ctx, &rep);
-    CHECK(r && r->place_count == 4);
+    CHECK(r && r->place_count == 5);
     const dorf_place *bakery = r ? find_place(r, 300) : NULL;
     const dorf_place *pharmacy = r ? find_place(r, 301) : NULL;
     const dorf_place *stop = r ? find_place(r, 302) : NULL;
@@ -249,6 +249,33 @@ static void test_places_are_classified_and_bad_opening_hours_are_kept_with_reaso
     CHECK(surgery && surgery->category == DORF_CAT_DOCTOR && surgery->osm_type == 'w');
     CHECK_EQ_INT(rep.opening_hours, 2);
     CHECK_EQ_INT(rep.opening_hours_unparsed, 1);
+    dorf_region_free(r);
+    dorf_ctx_free(ctx);
+}
+
+static void test_old_style_multipolygon_takes_its_outer_ways_tags(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_region *r = import_village(ctx, NULL);
+    const dorf_building *church = NULL;
+    for (size_t i = 0; r && i < r->building_count; i++) {
+        if (r->buildings[i].osm_id == 5003 && r->buildings[i].osm_is_relation) {
+            church = &r->buildings[i];
+        }
+    }
+    CHECK(church != NULL);
+    if (church) {
+        CHECK_STR(church->kind, "church");
+        CHECK_EQ_INT(church->households, 0);
+        /* 20 m square with a 6 m hole: the relation's geometry, not the outer way's. */
+        CHECK_NEAR(church->area_m2, 400.0 - 36.0, 8.0);
+    }
+    const dorf_place *p = r ? find_place(r, 5003) : NULL;
+    CHECK(p && p->osm_type == 'r' && p->category == DORF_CAT_PLACE_OF_WORSHIP);
+    CHECK(p && p->name && strcmp(p->name, "Dorfkirche") == 0);
+    /* The outer way is not a building of its own as well. */
+    for (size_t i = 0; r && i < r->building_count; i++) {
+        CHECK(r->buildings[i].osm_id != 2300);
+    }
     dorf_region_free(r);
     dorf_ctx_free(ctx);
 }
@@ -300,7 +327,7 @@ static void test_gzip_extract_with_any_name_imports_the_same(void) {
     const char *gz = write_copy(data_path("village.osm"), "village.download", -1, 1);
     dorf_region *r = NULL;
     CHECK_EQ_INT(dorf_import_osm(ctx, gz, NULL, &r, NULL), DORF_OK);
-    CHECK(r && r->edge_count == 7 && r->building_count == 5 && r->place_count == 4);
+    CHECK(r && r->edge_count == 7 && r->building_count == 6 && r->place_count == 5);
     dorf_region_free(r);
     dorf_ctx_free(ctx);
 }
@@ -379,6 +406,7 @@ int main(int argc, char **argv) {
     RUN(test_households_follow_flats_addresses_and_residential_areas);
     RUN(test_addresses_are_assigned_to_the_buildings_that_contain_them);
     RUN(test_places_are_classified_and_bad_opening_hours_are_kept_with_reason);
+    RUN(test_old_style_multipolygon_takes_its_outer_ways_tags);
     RUN(test_region_meta_names_utm_zone_and_extent);
     RUN(test_gzip_extract_with_any_name_imports_the_same);
     RUN(test_missing_file_is_not_found);
