@@ -6,6 +6,7 @@
 #define DORF_CLI_H
 
 #include "dorf/context.h"
+#include "dorf/importers.h"
 #include "dorf/region.h"
 
 /* Exit codes of every subcommand. */
@@ -17,6 +18,9 @@ int cmd_info(dorf_ctx *ctx, int argc, char **argv);
 int cmd_route(dorf_ctx *ctx, int argc, char **argv);
 int cmd_matrix(dorf_ctx *ctx, int argc, char **argv);
 int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv);
+
+/* Loads the importer module beside the executable and hands out its entry point. */
+dorf_status cli_load_importer(dorf_ctx *ctx, dorf_import_osm_fn *out);
 
 /* "walk", "bike", "car" to a mode; -1 when it is none of them. */
 int cli_parse_mode(const char *text, dorf_mode *out);

@@ -156,7 +156,11 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
     cli_progress_attach(ctx);
     dorf_region *region = NULL;
     dorf_import_report report;
-    st = dorf_import_osm(ctx, extract, &opts, &region, &report);
+    dorf_import_osm_fn import_osm = NULL;
+    st = cli_load_importer(ctx, &import_osm);
+    if (st == DORF_OK) {
+        st = import_osm(ctx, extract, &opts, &region, &report);
+    }
     if (st == DORF_OK && !store) {
         st = dorf_store_open(ctx, db, DORF_STORE_CREATE, &store);
     }

@@ -81,6 +81,13 @@ expect_error "info on a db written by a newer dorf" 1 "upgrade dorf" -- "$dorf" 
 expect_error "info on a missing db" 1 "dorf import" -- "$dorf" info --db "$work/absent.dorf"
 if [[ -e $work/absent.dorf ]]; then fail "info creates nothing" "absent.dorf was created"; else ok "info creates nothing"; fi
 
+# The importer is a module beside the executable; without it, import says so and the other
+# commands still work.
+mkdir -p "$work/alone"
+cp "$dorf" "$work/alone/dorf"
+expect_error "importer module missing" 1 "cannot load the importer" -- "$work/alone/dorf" import --db "$work/alone.dorf" "$data/village.osm"
+if "$work/alone/dorf" info --db "$work/region.dorf" >/dev/null 2>&1; then ok "info works without the importer module"; else fail "info without module" "failed"; fi
+
 expect_error "import without --db" 2 "--db" -- "$dorf" import "$data/village.osm"
 expect_error "import with two extracts" 2 "exactly one" -- "$dorf" import --db "$work/x.dorf" a.osm b.osm
 expect_error "unknown command" 2 "unknown command" -- "$dorf" frobnicate

@@ -57,4 +57,16 @@ typedef struct dorf_import_report {
 dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_options *options,
                             dorf_region **out, dorf_import_report *report);
 
+/*
+ * The `dorf` executable does not link the importer: GDAL and the libraries it pulls in take
+ * longer to load than most commands take to run. `dorf import` loads the importer as the
+ * module dorf-import.so, installed beside the executable, and calls this entry point of it
+ * (the same function as dorf_import_osm).
+ */
+#define DORF_IMPORT_MODULE_FILE "dorf-import.so"
+#define DORF_IMPORT_MODULE_ENTRY "dorf_import_module_osm"
+typedef dorf_status (*dorf_import_osm_fn)(dorf_ctx *ctx, const char *path,
+                                          const dorf_import_options *options, dorf_region **out,
+                                          dorf_import_report *report);
+
 #endif
