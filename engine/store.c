@@ -50,6 +50,11 @@ dorf_status dorf_store_summarize(dorf_store *store, dorf_region_summary *out) {
     return store->ops->summarize(store, out);
 }
 
+dorf_status dorf_store_stamp(dorf_store *store, dorf_region_stamp *out) {
+    memset(out, 0, sizeof *out);
+    return store->ops->stamp(store, out);
+}
+
 dorf_status dorf_store_each_issue(dorf_store *store, const char *kind,
                                   int (*fn)(void *user, const dorf_import_issue *issue),
                                   void *user) {

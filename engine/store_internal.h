@@ -17,6 +17,7 @@ struct dorf_store_ops {
     dorf_status (*replace_region)(dorf_store *store, const dorf_region *region);
     dorf_status (*load_region)(dorf_store *store, dorf_region **out);
     dorf_status (*summarize)(dorf_store *store, dorf_region_summary *out);
+    dorf_status (*stamp)(dorf_store *store, dorf_region_stamp *out);
     dorf_status (*each_issue)(dorf_store *store, const char *kind,
                               int (*fn)(void *user, const dorf_import_issue *issue), void *user);
     dorf_status (*check)(dorf_store *store);

@@ -239,6 +239,7 @@ static const struct dorf_store_ops sqlite_ops = {
     .replace_region = sqlite_store_replace_region,
     .load_region = sqlite_store_load_region,
     .summarize = sqlite_store_summarize,
+    .stamp = sqlite_store_stamp,
     .each_issue = sqlite_store_each_issue,
     .check = sqlite_store_check,
 };

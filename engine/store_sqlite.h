@@ -32,6 +32,7 @@ dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what);
 dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *region);
 dorf_status sqlite_store_load_region(dorf_store *store, dorf_region **out);
 dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out);
+dorf_status sqlite_store_stamp(dorf_store *store, dorf_region_stamp *out);
 dorf_status sqlite_store_each_issue(dorf_store *store, const char *kind,
                                     int (*fn)(void *user, const dorf_import_issue *issue),
                                     void *user);

@@ -463,3 +463,52 @@ dorf_status sqlite_store_each_issue(dorf_store *store, const char *kind,
     sqlite3_finalize(stmt);
     return st;
 }
+
+dorf_status sqlite_store_stamp(dorf_store *store, dorf_region_stamp *out) {
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(
+        s,
+        "SELECT key, value FROM region_meta"
+        " WHERE key IN ('imported_at', 'road_nodes', 'road_edges', 'turn_restrictions')",
+        &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    int rc, found = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(stmt, 0);
+        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+        if (strcmp(key, "imported_at") == 0) {
+            snprintf(out->imported_at, sizeof out->imported_at, "%s", value);
+        } else if (strcmp(key, "road_nodes") == 0) {
+            out->road_nodes = strtoull(value, NULL, 10);
+        } else if (strcmp(key, "road_edges") == 0) {
+            out->road_edges = strtoull(value, NULL, 10);
+        } else {
+            out->turn_restrictions = strtoull(value, NULL, 10);
+        }
+        found++;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        return sqlite_store_fail(s, "reading region facts");
+    }
+    if (found == 0) {
+        return dorf_fail(store->ctx, DORF_ENOTFOUND,
+                         "%s holds no region yet; run `dorf import --db %s EXTRACT`", s->path,
+                         s->path);
+    }
+    if (found < 4) {
+        /* Written before the counts were kept with the region: count once. */
+        dorf_region_summary sum;
+        memset(&sum, 0, sizeof sum);
+        if ((st = sqlite_store_summarize(store, &sum)) != DORF_OK) {
+            return st;
+        }
+        out->road_nodes = sum.road_nodes;
+        out->road_edges = sum.road_edges;
+        out->turn_restrictions = sum.turn_restrictions;
+    }
+    return DORF_OK;
+}

@@ -162,7 +162,10 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
         (st = write_meta_number(w, "min_lat", m->min_lat_deg)) != DORF_OK ||
         (st = write_meta_number(w, "max_lon", m->max_lon_deg)) != DORF_OK ||
         (st = write_meta_number(w, "max_lat", m->max_lat_deg)) != DORF_OK ||
-        (st = write_meta_number(w, "persons_per_household", m->persons_per_household)) != DORF_OK) {
+        (st = write_meta_number(w, "persons_per_household", m->persons_per_household)) != DORF_OK ||
+        (st = write_meta_number(w, "road_nodes", (double)r->node_count)) != DORF_OK ||
+        (st = write_meta_number(w, "road_edges", (double)r->edge_count)) != DORF_OK ||
+        (st = write_meta_number(w, "turn_restrictions", (double)r->restriction_count)) != DORF_OK) {
         return st;
     }
     for (size_t i = 0; i < r->node_count; i++) {

@@ -109,15 +109,14 @@ uint64_t dorf_region_fingerprint(const dorf_region *r) {
 }
 
 dorf_status dorf_store_fingerprint(dorf_ctx *ctx, dorf_store *store, uint64_t *out) {
-    dorf_region_summary sum;
-    dorf_status st = dorf_store_summarize(store, &sum);
+    dorf_region_stamp stamp;
+    dorf_status st = dorf_store_stamp(store, &stamp);
+    (void)ctx; /* the store reports into the context it was opened with */
     if (st != DORF_OK) {
         return st;
     }
-    if (!sum.has_region) {
-        return dorf_fail(ctx, DORF_ENOTFOUND, "nothing imported yet; run `dorf import` first");
-    }
-    *out = fingerprint_of(sum.imported_at, sum.road_nodes, sum.road_edges, sum.turn_restrictions);
+    *out = fingerprint_of(stamp.imported_at, stamp.road_nodes, stamp.road_edges,
+                          stamp.turn_restrictions);
     return DORF_OK;
 }
 

@@ -291,6 +291,23 @@ static void test_region_round_trips_through_the_store(void) {
     dorf_ctx_free(ctx);
 }
 
+static void test_stamp_names_the_stored_network_without_counting(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = open_store(ctx, tmp_path("stamp.dorf"), DORF_STORE_CREATE);
+    dorf_region_stamp stamp;
+    CHECK_EQ_INT(dorf_store_stamp(s, &stamp), DORF_ENOTFOUND);
+    dorf_region *r = make_region(ctx, 1);
+    CHECK_EQ_INT(dorf_store_replace_region(s, r), DORF_OK);
+    CHECK_EQ_INT(dorf_store_stamp(s, &stamp), DORF_OK);
+    CHECK_STR(stamp.imported_at, "2026-11-27T10:00:00Z");
+    CHECK_EQ_INT(stamp.road_nodes, 2);
+    CHECK_EQ_INT(stamp.road_edges, 1);
+    CHECK_EQ_INT(stamp.turn_restrictions, 1);
+    dorf_region_free(r);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
 static void test_store_without_region_says_so(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, tmp_path("empty.dorf"), DORF_STORE_CREATE);
@@ -414,6 +431,7 @@ int main(int argc, char **argv) {
     RUN(test_foreign_sqlite_and_non_sqlite_files_are_refused);
     RUN(test_unwritable_location_is_an_io_error);
     RUN(test_region_round_trips_through_the_store);
+    RUN(test_stamp_names_the_stored_network_without_counting);
     RUN(test_store_without_region_says_so);
     RUN(test_replace_swaps_the_whole_region);
     RUN(test_interrupted_replace_leaves_previous_region);

@@ -82,6 +82,20 @@ typedef struct dorf_region_summary {
 /* Fills *out with counts and facts about the store's region (has_region = 0 if none). */
 dorf_status dorf_store_summarize(dorf_store *store, dorf_region_summary *out);
 
+/* What identifies a stored region's road network, cheaply (for the routing caches). */
+typedef struct dorf_region_stamp {
+    char imported_at[32];
+    uint64_t road_nodes;
+    uint64_t road_edges;
+    uint64_t turn_restrictions;
+} dorf_region_stamp;
+
+/*
+ * Fills *out from facts written with the region (a few rows, whatever the region's size).
+ * DORF_ENOTFOUND when nothing has been imported yet.
+ */
+dorf_status dorf_store_stamp(dorf_store *store, dorf_region_stamp *out);
+
 /*
  * Calls `fn` for each recorded import issue of `kind` (NULL: every kind), in import order,
  * until it returns non-zero.

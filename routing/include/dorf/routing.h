@@ -81,7 +81,7 @@ void dorf_graph_node_position(const dorf_graph *graph, uint32_t node, double *lo
 /* A hash of what makes a region's graph: its import time and counts. */
 uint64_t dorf_region_fingerprint(const dorf_region *region);
 
-/* The same hash for the region in a store, from its summary (without loading the region). */
+/* The same hash for the region in a store, from its stamp (a few rows, not the region). */
 dorf_status dorf_store_fingerprint(dorf_ctx *ctx, dorf_store *store, uint64_t *out);
 
 /* Where a coordinate lies on the road network. */
