@@ -93,6 +93,18 @@ expect_error "import with two extracts" 2 "exactly one" -- "$dorf" import --db "
 expect_error "unknown command" 2 "unknown command" -- "$dorf" frobnicate
 if "$dorf" import --help | grep -q "usage: dorf import"; then ok "import --help"; else fail "import --help" "no usage"; fi
 
+# What the import skipped is listed, by kind.
+"$dorf" info --db "$work/region.dorf" --issues=opening_hours >"$work/issues"
+grep -q "node/301: opening_hours \"Mo-Xx 08:00-12:00\": at character 4" "$work/issues" &&
+    ! grep -q "way/1005" "$work/issues" && ok "info --issues=opening_hours lists the pharmacy only" ||
+    fail "info --issues=KIND" "$(cat "$work/issues")"
+"$dorf" info --db "$work/region.dorf" --issues >"$work/issues"
+grep -q "way/1005: refers to nodes missing" "$work/issues" && grep -q "relation/5002: via ways" "$work/issues" &&
+    ok "info --issues lists every kind" || fail "info --issues" "$(cat "$work/issues")"
+"$dorf" import --verbose --db "$work/verbose.dorf" "$data/village.osm" >/dev/null 2>"$work/err"
+grep -q "info: roads: 46 nodes, 14 ways, 3 relations read; 7 segments between 8 nodes" "$work/err" && grep -q "info: households" "$work/err" &&
+    ok "import --verbose logs each phase" || fail "import --verbose" "$(cat "$work/err")"
+
 # Re-import is idempotent: the same counts again.
 "$dorf" info --db "$work/region.dorf" | grep -v "imported at" >"$work/info1"
 "$dorf" import --quiet --db "$work/region.dorf" "$data/village.osm"
