@@ -17,7 +17,7 @@
 enum { A, B, C, D, E, F, G };
 enum { S_AB, S_BC, S_BD, S_DE, S_EC, S_FG };
 
-static dorf_region *fixture_region(dorf_ctx *ctx) {
+__attribute__((unused)) static dorf_region *fixture_region(dorf_ctx *ctx) {
     static const double pos[][2] = {{11.500, 50.000}, {11.501, 50.000}, {11.502, 50.000},
                                     {11.501, 50.001}, {11.502, 50.001}, {11.510, 50.010},
                                     {11.511, 50.010}};
