@@ -55,7 +55,8 @@ demo: release
 		demo/isochrone-walk.geojson:#e65100,1,#ff980040 demo/route-bike.geojson:#1565c0,3,none
 	@echo "  map: demo/map.svg$$(test -f demo/map.png && echo ' and demo/map.png')"
 
-test: deps-postgres build asan fuzz
+# The release build is made too, so that a change that breaks `make demo` cannot pass.
+test: deps-postgres build release asan fuzz
 	scripts/run-tests
 
 test-plain: deps-postgres build
