@@ -20,7 +20,7 @@
 #include "search_internal.h"
 
 #define CH_MAGIC "DORFCH1"
-#define CH_LAYOUT_VERSION 1u
+#define CH_LAYOUT_VERSION 2u
 #define CH_SHORTCUT 0x80000000u
 
 enum ch_array {
@@ -50,7 +50,7 @@ struct ch_header {
     uint32_t up_count;
     uint32_t down_count;
     uint32_t shortcut_count;
-    uint32_t reserved;
+    uint32_t payload_crc; /* CRC-32 (zlib) of the block after this header, set when saved */
     uint64_t offset[CA_COUNT];
     uint64_t total_size;
 };

@@ -1,16 +1,17 @@
 /*
  * fuzz_ch_cache.c: libFuzzer target for loading contraction-hierarchy cache files
  * (routing/ch_file.c) against a real graph: the village fixture's car graph, built once.
- * The input's fingerprint field is overwritten with the graph's, so that the fuzzer reaches
- * the structural checks. A cache that loads must be safe to query: routes and a small matrix
- * are computed with it.
- * Run from the repository root (scripts/run-fuzz does), so that tests/data is found.
+ * The input's fingerprint and checksum fields are overwritten with the graph's fingerprint and
+ * the input's own checksum, so that the fuzzer reaches the structural checks. A cache that loads
+ * must be safe to query: routes and a small matrix are computed with it. Run from the repository
+ * root (scripts/run-fuzz does), so that tests/data is found.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ch_internal.h"
 #include "dorf/importers.h"
@@ -54,6 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint64_t fingerprint = g->hdr->fingerprint;
         fseek(f, (long)offsetof(struct ch_header, fingerprint), SEEK_SET);
         fwrite(&fingerprint, sizeof fingerprint, 1, f);
+        uint32_t crc =
+            (uint32_t)crc32_z(0, data + sizeof(struct ch_header), size - sizeof(struct ch_header));
+        fseek(f, (long)offsetof(struct ch_header, payload_crc), SEEK_SET);
+        fwrite(&crc, sizeof crc, 1, f);
     }
     fclose(f);
     dorf_ctx *ctx = dorf_ctx_new();
