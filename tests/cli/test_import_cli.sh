@@ -9,31 +9,9 @@ data=${DORF_TEST_DATA:-$(dirname "$0")/../data}
 shared=${DORF_SHARED_DATA:-$(dirname "$0")/../../../shared/data}
 work=$(mktemp -d /tmp/dorf-cli-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
 
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2" >&2; failed=$((failed + 1)); }
+source "$(dirname "$0")/lib.sh"
 
-# expect_error NAME EXPECTED_RC NEEDLE -- command...: the command exits EXPECTED_RC and prints
-# exactly one line on stderr, containing NEEDLE.
-expect_error() {
-    local name=$1 want=$2 needle=$3
-    shift 4
-    "$@" >"$work/out" 2>"$work/err"
-    local rc=$?
-    local lines
-    lines=$(wc -l <"$work/err")
-    if [[ $rc -ne $want ]]; then
-        fail "$name" "exit code $rc, expected $want; stderr: $(cat "$work/err")"
-    elif [[ $want -eq 1 && $lines -ne 1 ]]; then
-        fail "$name" "expected a one-line error, got $lines lines: $(cat "$work/err")"
-    elif ! grep -qF -- "$needle" "$work/err"; then
-        fail "$name" "stderr lacks '$needle': $(cat "$work/err")"
-    else
-        ok "$name"
-    fi
-}
 
 checksum() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -183,5 +161,4 @@ else
     echo "skip real-extract checks: ../shared/data or ogrinfo missing"
 fi
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -8,31 +8,9 @@ dorf=$1
 data=${DORF_TEST_DATA:-$(dirname "$0")/../data}
 work=$(mktemp -d /tmp/dorf-iso-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
 
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2" >&2; failed=$((failed + 1)); }
+source "$(dirname "$0")/lib.sh"
 
-# expect_error NAME EXPECTED_RC NEEDLE -- command...: the command exits EXPECTED_RC, prints
-# nothing on stdout and a message containing NEEDLE on stderr (one line for runtime errors).
-expect_error() {
-    local name=$1 want=$2 needle=$3
-    shift 4
-    "$@" >"$work/out" 2>"$work/err"
-    local rc=$?
-    if [[ $rc -ne $want ]]; then
-        fail "$name" "exit code $rc, expected $want; stderr: $(cat "$work/err")"
-    elif [[ -s $work/out ]]; then
-        fail "$name" "wrote to stdout: $(head -c 200 "$work/out")"
-    elif [[ $want -eq 1 && $(wc -l <"$work/err") -ne 1 ]]; then
-        fail "$name" "expected a one-line error: $(cat "$work/err")"
-    elif ! grep -qF -- "$needle" "$work/err"; then
-        fail "$name" "stderr lacks '$needle': $(cat "$work/err")"
-    else
-        ok "$name"
-    fi
-}
 
 "$dorf" import --quiet --db "$work/village.dorf" "$data/village.osm" || fail setup "village import failed"
 
@@ -116,5 +94,4 @@ expect_error "missing database" 1 "absent.dorf" -- "$dorf" isochrone --db "$work
 if "$dorf" isochrone --help | grep -q "usage: dorf isochrone"; then ok "isochrone --help"; else fail "isochrone --help" "no usage"; fi
 if "$dorf" --help | grep -q "isochrone"; then ok "dorf --help lists isochrone"; else fail "dorf --help" "no isochrone"; fi
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

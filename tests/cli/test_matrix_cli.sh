@@ -8,28 +8,9 @@ dorf=$1
 data=${DORF_TEST_DATA:-$(dirname "$0")/../data}
 work=$(mktemp -d /tmp/dorf-matrix-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
 
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2" >&2; failed=$((failed + 1)); }
+source "$(dirname "$0")/lib.sh"
 
-# expect_error NAME EXPECTED_RC NEEDLE -- command...
-expect_error() {
-    local name=$1 want=$2 needle=$3
-    shift 4
-    "$@" >"$work/out" 2>"$work/err"
-    local rc=$?
-    if [[ $rc -ne $want ]]; then
-        fail "$name" "exit code $rc, expected $want; stderr: $(cat "$work/err")"
-    elif [[ $want -eq 1 && $(wc -l <"$work/err") -ne 1 ]]; then
-        fail "$name" "expected a one-line error: $(cat "$work/err")"
-    elif ! grep -qF -- "$needle" "$work/err"; then
-        fail "$name" "stderr lacks '$needle': $(cat "$work/err")"
-    else
-        ok "$name"
-    fi
-}
 
 db=$work/village.dorf
 "$dorf" import --quiet --db "$db" "$data/village.osm" || fail setup "village import failed"
@@ -85,5 +66,4 @@ printf 'garbage' | dd of="$db.car.ch" bs=1 seek=200 conv=notrunc 2>/dev/null
 "$dorf" matrix --db "$db" --from "$work/from.csv" --to "$work/to.csv" >"$work/m2.csv" 2>"$work/err"
 cmp -s "$work/m.csv" "$work/m2.csv" && ok "damaged cache rebuilt" || fail "damaged cache" "$(cat "$work/err")"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

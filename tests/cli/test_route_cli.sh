@@ -7,10 +7,7 @@ dorf=$1
 data=${DORF_TEST_DATA:-$(dirname "$0")/../data}
 work=$(mktemp -d /tmp/dorf-route-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2" >&2; failed=$((failed + 1)); }
+source "$(dirname "$0")/lib.sh"
 
 "$dorf" import --quiet --db "$work/v.dorf" "$data/village.osm" || fail setup "import failed"
 
@@ -61,5 +58,4 @@ python3 -c "import sys; sys.exit(0 if abs($t - 215.1 / (5 / 3.6)) < 1 else 1)" &
 "$dorf" route --db "$work/absent.dorf" 11.5,50 11.5,50 >/dev/null 2>"$work/err"
 [[ $? -eq 1 ]] && ok "missing db" || fail "missing db" "$(cat "$work/err")"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -17,6 +17,7 @@
 #include "dorf/importers.h"
 #include "dorf/routing.h"
 #include "fixture.h"
+#include "shared_extract.h"
 
 static dorf_snap at(uint32_t segment, double fraction) {
     dorf_snap s = {segment, fraction, 0, 0, 0};
@@ -168,18 +169,6 @@ static void test_matrix_on_the_fixture(void) {
     dorf_ctx_free(ctx);
 }
 
-static dorf_region *real_region(dorf_ctx *ctx) {
-    const char *shared = getenv("DORF_SHARED_DATA");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/osm/north-bayreuth.osm.pbf", shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        return NULL;
-    }
-    dorf_region *r = NULL;
-    CHECK_EQ_INT(dorf_import_osm(ctx, path, NULL, &r, NULL), DORF_OK);
-    return r;
-}
-
 static void random_snaps(dorf_ctx *ctx, const dorf_region *r, const dorf_graph *g, dorf_snap *s,
                          int n) {
     for (int k = 0; k < n; k++) {
@@ -203,7 +192,6 @@ static void test_ch_equals_dijkstra_on_the_real_extract(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_region *r = real_region(ctx);
     if (!r) {
-        printf("  (no ../shared/data: skipped)\n");
         dorf_ctx_free(ctx);
         return;
     }

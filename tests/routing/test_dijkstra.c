@@ -11,6 +11,7 @@
 #include "dorf/importers.h"
 #include "dorf/routing.h"
 #include "fixture.h"
+#include "shared_extract.h"
 
 static const dorf_algorithm algorithms[] = {DORF_ALG_DIJKSTRA, DORF_ALG_BIDIJKSTRA};
 
@@ -140,16 +141,8 @@ static void test_route_shape_runs_from_point_to_point(void) {
 
 /* On the real extract: Dijkstra and bidirectional Dijkstra agree to the millisecond. */
 static void test_bidirectional_equals_dijkstra_on_the_real_extract(void) {
-    const char *shared = getenv("DORF_SHARED_DATA");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/osm/north-bayreuth.osm.pbf", shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        printf("  (no ../shared/data: skipped)\n");
-        return;
-    }
     dorf_ctx *ctx = dorf_ctx_new();
-    dorf_region *r = NULL;
-    CHECK_EQ_INT(dorf_import_osm(ctx, path, NULL, &r, NULL), DORF_OK);
+    dorf_region *r = real_region(ctx);
     srand(12345);
     for (int m = 0; r && m < DORF_MODE_COUNT; m++) {
         dorf_graph *g = NULL;

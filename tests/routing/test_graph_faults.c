@@ -77,8 +77,7 @@ static void test_every_allocation_failure_in_graph_and_route_is_reported(void) {
             break;
         }
     }
-    printf("  %lu allocations, %lu injected failures reported as out of memory\n", total,
-           failures);
+    printf("  %lu allocations, %lu injected failures reported as out of memory\n", total, failures);
     CHECK(failures > total / 2);
     unlink(cache);
     dorf_region_free(r);

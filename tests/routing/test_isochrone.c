@@ -15,6 +15,7 @@
 #include "dorf/importers.h"
 #include "dorf/routing.h"
 #include "fixture.h"
+#include "shared_extract.h"
 
 static GEOSContextHandle_t geos;
 
@@ -252,16 +253,8 @@ static void test_allocation_failures_are_reported(void) {
 
 /* The real extract: walking and driving around a village north of Bayreuth. */
 static void test_real_extract_isochrones(void) {
-    const char *shared = getenv("DORF_SHARED_DATA");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/osm/north-bayreuth.osm.pbf", shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        printf("  (no ../shared/data: skipped)\n");
-        return;
-    }
     dorf_ctx *ctx = dorf_ctx_new();
-    dorf_region *r = NULL;
-    CHECK_EQ_INT(dorf_import_osm(ctx, path, NULL, &r, NULL), DORF_OK);
+    dorf_region *r = real_region(ctx);
     for (int m = 0; r && m < DORF_MODE_COUNT; m += 2) {
         dorf_graph *g = NULL;
         dorf_router *router = NULL;

@@ -14,6 +14,7 @@
 #include "dorf/importers.h"
 #include "dorf/routing.h"
 #include "fixture.h"
+#include "shared_extract.h"
 
 #define NONE DORF_REACH_NONE
 
@@ -369,16 +370,8 @@ static void test_allocation_failures_are_reported(void) {
 
 /* On the real extract: reach times equal route times to the millisecond. */
 static void test_reach_equals_route_times_on_the_real_extract(void) {
-    const char *shared = getenv("DORF_SHARED_DATA");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/osm/north-bayreuth.osm.pbf", shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        printf("  (no ../shared/data: skipped)\n");
-        return;
-    }
     dorf_ctx *ctx = dorf_ctx_new();
-    dorf_region *r = NULL;
-    CHECK_EQ_INT(dorf_import_osm(ctx, path, NULL, &r, NULL), DORF_OK);
+    dorf_region *r = real_region(ctx);
     srand(777);
     for (int m = 0; r && m < DORF_MODE_COUNT; m++) {
         dorf_graph *g = NULL;
