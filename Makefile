@@ -50,9 +50,14 @@ demo: release
 	build/release/cli/dorf isochrone --db $(DEMO_DB) --mode walk --minutes 5,10,15 11.5013,50.0167 >demo/isochrone-walk.geojson
 	@python3 -c "import json; f=json.load(open('demo/route-bike.geojson'))['properties']; print('  route: %.1f km in %.0f min (demo/route-bike.geojson)' % (f['length_m'] / 1000, f['time_s'] / 60))"
 	@python3 -c "import json; fs=json.load(open('demo/isochrone-walk.geojson'))['features']; print('  isochrones: ' + ', '.join('%g min %.2f km2' % (f['properties']['minutes'], f['properties']['area_m2'] / 1e6) for f in fs) + ' (demo/isochrone-walk.geojson)')"
+	@echo
+	@echo "A LieferBar day (Tuesday 2026-12-01, synthetic): 30 parcels from the shops, 10 volunteers:"
+	build/release/cli/dorf lieferbar plan --db $(DEMO_DB) --date 2026-12-01 --parcels 30 --volunteers 10 --seed 1 --time 3 --quiet --out demo/lieferbar.geojson
+	@python3 -c "import json; fs=[f['properties'] for f in json.load(open('demo/lieferbar.geojson'))['features']]; r=[p for p in fs if p['kind'] == 'route']; print('  lieferbar: %d parcels served by %d volunteers, %d unserved, %.0f min travel of which %.0f min detours (demo/lieferbar.geojson)' % (sum(len(p['parcels']) for p in r), len(r), sum(p['kind'] == 'unserved' for p in fs), sum(p['travel_s'] for p in r) / 60, sum(p['detour_s'] for p in r) / 60))"
 	@rm -f demo/roads.geojson && ogr2ogr -f GeoJSON demo/roads.geojson $(DEMO_DB) road_edge -select highway
 	@scripts/render-map demo/map.svg demo/roads.geojson:#9e9e9e,0.8,none \
-		demo/isochrone-walk.geojson:#e65100,1,#ff980040 demo/route-bike.geojson:#1565c0,3,none
+		demo/isochrone-walk.geojson:#e65100,1,#ff980040 demo/route-bike.geojson:#1565c0,3,none \
+		demo/lieferbar.geojson:#2e7d32,2,none
 	@echo "  map: demo/map.svg$$(test -f demo/map.png && echo ' and demo/map.png')"
 
 # The release build is made too, so that a change that breaks `make demo` cannot pass.

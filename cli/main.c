@@ -29,6 +29,8 @@ static const struct command {
     {"route", cmd_route, "the fastest route between two points, as GeoJSON"},
     {"matrix", cmd_matrix, "travel times from each of many points to each of many, as CSV"},
     {"isochrone", cmd_isochrone, "the areas reached from a point within given times, as GeoJSON"},
+    {"vrp", cmd_vrp, "plan pickup-and-delivery routes for a benchmark instance"},
+    {"lieferbar", cmd_lieferbar, "plan a LieferBar day: parcels carried by volunteers, as GeoJSON"},
 };
 
 static void print_help(FILE *out) {
