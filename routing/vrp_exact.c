@@ -26,9 +26,11 @@
  * as it has vehicles (a vehicle with fixed tasks exactly once). The ranking of dorf/vrp.h is
  * solved lexicographically, each stage keeping the previous optimum as a constraint:
  * (1) most required requests served, (2) fewest routes, (3) least travel plus penalties of
- * the optional requests left out. The chosen routes of a class go to its vehicles in index
+ * the optional requests left out. Each stage starts from the previous one's optimum (see
+ * run_stage for how GLPK is driven). The chosen routes of a class go to its vehicles in index
  * order; each route's schedule is its earliest one. A problem whose bound requests or fixed
- * tasks cannot all be served is refused with DORF_EINVAL: no plan obeys it.
+ * tasks cannot all be served is refused with DORF_EINVAL: no plan obeys it. The time limit
+ * covers both steps.
  */
 #include <glpk.h>
 #include <limits.h>
@@ -46,7 +48,6 @@
 /* Nodes of a class's search: the tasks (at most two per request), its start and its end. */
 #define MAX_NODES (2 * DORF_VRP_EXACT_MAX_REQUESTS + 2)
 #define NONE UINT32_MAX
-#define EMPTY_KEY UINT64_MAX
 
 typedef struct vclass {
     uint32_t first; /* its lowest vehicle index, whose data the search uses */
@@ -110,6 +111,8 @@ typedef struct exact {
     size_t nxt_cap;
     uint64_t *tkeys; /* hash table: key of a layer's labels -> first label with it */
     uint32_t *theads;
+    uint32_t *tgen; /* the layer that last used the slot */
+    uint32_t gen;   /* the current layer's stamp */
     size_t tcap;
     size_t tused;
     double *best_travel; /* [1 << nreq] for the class being searched */
@@ -273,25 +276,32 @@ static uint64_t label_key(const label *l) {
     return (uint64_t)l->picked | (uint64_t)l->finished << 16 | (uint64_t)l->last << 32;
 }
 
+/* The slot of `key` in the layer's table, or the free slot where it would go. */
 static size_t slot_of(const exact *x, uint64_t key) {
     size_t mask = x->tcap - 1;
     size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
-    while (x->tkeys[i] != EMPTY_KEY && x->tkeys[i] != key) {
+    while (x->tgen[i] == x->gen && x->tkeys[i] != key) {
         i = (i + 1) & mask;
     }
     return i;
 }
 
+/* Empties the table for a new layer: a slot is in use only when stamped with this layer. */
 static dorf_status table_reset(exact *x) {
     if (x->tcap == 0) {
-        x->tcap = 1024;
-        x->tkeys = dorf_malloc(x->tcap * sizeof *x->tkeys);
-        x->theads = dorf_malloc(x->tcap * sizeof *x->theads);
-        if (!x->tkeys || !x->theads) {
+        size_t cap = 1024;
+        x->tkeys = dorf_malloc(cap * sizeof *x->tkeys);
+        x->theads = dorf_malloc(cap * sizeof *x->theads);
+        x->tgen = dorf_calloc(cap, sizeof *x->tgen);
+        if (!x->tkeys || !x->theads || !x->tgen) {
             return no_memory(x);
         }
+        x->tcap = cap;
     }
-    memset(x->tkeys, 0xff, x->tcap * sizeof *x->tkeys);
+    if (++x->gen == 0) {
+        memset(x->tgen, 0, x->tcap * sizeof *x->tgen);
+        x->gen = 1;
+    }
     x->tused = 0;
     return DORF_OK;
 }
@@ -300,26 +310,31 @@ static dorf_status table_grow(exact *x) {
     size_t old_cap = x->tcap;
     uint64_t *old_keys = x->tkeys;
     uint32_t *old_heads = x->theads;
+    uint32_t *old_gen = x->tgen;
     uint64_t *keys = dorf_malloc(2 * old_cap * sizeof *keys);
     uint32_t *heads = dorf_malloc(2 * old_cap * sizeof *heads);
-    if (!keys || !heads) {
+    uint32_t *gen = dorf_calloc(2 * old_cap, sizeof *gen);
+    if (!keys || !heads || !gen) {
         free(keys);
         free(heads);
+        free(gen);
         return no_memory(x);
     }
-    memset(keys, 0xff, 2 * old_cap * sizeof *keys);
     x->tkeys = keys;
     x->theads = heads;
+    x->tgen = gen;
     x->tcap = 2 * old_cap;
     for (size_t i = 0; i < old_cap; i++) {
-        if (old_keys[i] != EMPTY_KEY) {
+        if (old_gen[i] == x->gen) {
             size_t s = slot_of(x, old_keys[i]);
             keys[s] = old_keys[i];
             heads[s] = old_heads[i];
+            gen[s] = x->gen;
         }
     }
     free(old_keys);
     free(old_heads);
+    free(old_gen);
     return DORF_OK;
 }
 
@@ -333,8 +348,9 @@ static dorf_status insert_label(exact *x, const label *l) {
     }
     uint64_t key = label_key(l);
     size_t s = slot_of(x, key);
+    int known = x->tgen[s] == x->gen;
     uint32_t head = NONE;
-    if (x->tkeys[s] == key) {
+    if (known) {
         head = x->theads[s];
         for (uint32_t i = head; i != NONE; i = x->nxt[i].next) {
             label *o = &x->nxt[i];
@@ -361,8 +377,9 @@ static dorf_status insert_label(exact *x, const label *l) {
     uint32_t id = (uint32_t)x->nxt_count++;
     x->nxt[id] = *l;
     x->nxt[id].next = head;
-    if (x->tkeys[s] != key) {
+    if (!known) {
         x->tkeys[s] = key;
+        x->tgen[s] = x->gen;
         x->tused++;
     }
     x->theads[s] = id;
@@ -388,7 +405,8 @@ static dorf_status extend(exact *x, const cview *w, const label *from, uint32_t 
     }
     double travel = from->travel + leg;
     double ready = start + t->service;
-    if (travel + w->sp[j][w->end] > veh->max_travel || ready + w->sp[j][w->end] > veh->latest) {
+    double home = w->sp[j][w->end];
+    if (isinf(home) || travel + home > veh->max_travel || ready + home > veh->latest) {
         return DORF_OK;
     }
     uint32_t onboard = picked & ~finished;
@@ -396,8 +414,9 @@ static dorf_status extend(exact *x, const cview *w, const label *from, uint32_t 
         uint32_t r = (uint32_t)__builtin_ctz(onboard);
         onboard &= onboard - 1;
         uint32_t dk = x->p->requests[r].delivery;
-        if (ready + w->sp[j][dk] > x->p->tasks[dk].latest ||
-            travel + w->sp[j][dk] + w->sp[dk][w->end] > veh->max_travel) {
+        double to_dk = w->sp[j][dk];
+        if (isinf(to_dk) || ready + to_dk > x->p->tasks[dk].latest ||
+            travel + to_dk + w->sp[dk][w->end] > veh->max_travel) {
             return DORF_OK;
         }
     }
@@ -621,41 +640,110 @@ static dorf_status check_coverable(exact *x) {
     return DORF_OK;
 }
 
-/* One stage of the lexicographic MIP; *obj is its optimum. */
-static dorf_status run_stage(exact *x, glp_prob *lp, const char *stage, double *obj) {
-    glp_iocp parm;
-    glp_init_iocp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_ON;
-    if (x->time_limit_s > 0) {
-        double left_ms = (x->time_limit_s - (now_s() - x->started_s)) * 1000.0;
-        if (left_ms < 1) {
-            return time_is_up(x, stage);
-        }
-        parm.tm_lim = left_ms >= INT_MAX ? INT_MAX : (int)ceil(left_ms);
+/* A stage's MIP and what it may start from. */
+typedef struct stage {
+    const char *doing;   /* for messages: "using the fewest vehicles" */
+    const double *start; /* [1 + columns]: a feasible 0/1 solution to offer, or NULL */
+    int offered;
+    int pump; /* run GLPK's feasibility pump */
+} stage;
+
+/* Offers the previous stage's optimum, still feasible, as the first incumbent. */
+static void offer_incumbent(glp_tree *tree, void *info) {
+    stage *sg = info;
+    if (glp_ios_reason(tree) == GLP_IHEUR && sg->start && !sg->offered) {
+        sg->offered = 1;
+        glp_ios_heur_sol(tree, sg->start);
     }
-    int rc = glp_intopt(lp, &parm);
-    if (rc == GLP_ENOPFS) {
-        return infeasible(x);
+}
+
+/* GLPK's time limit for what is left of the budget, in ms; 0 when no time is left. */
+static int time_left_ms(const exact *x) {
+    if (x->time_limit_s <= 0) {
+        return INT_MAX;
     }
+    double left_ms = (x->time_limit_s - (now_s() - x->started_s)) * 1000.0;
+    if (left_ms < 1) {
+        return 0;
+    }
+    return left_ms >= INT_MAX ? INT_MAX : (int)ceil(left_ms);
+}
+
+/*
+ * One stage of the lexicographic MIP; *obj is its optimum. GLPK's branch and bound struggles
+ * with set packing (it branches on single routes), and on the first 14 parcels of Li & Lim's
+ * lc2, lr2 and lrc2 instances the three stages took up to 45 s with its defaults. So: the MIP
+ * presolver is off (it slowed these models down, and without it the previous stage's optimum
+ * can be offered as the first incumbent, which prunes most of the tree); the previous optima
+ * are equalities, not bounds with slack, which keeps the relaxations tight; and stage 2, whose
+ * bound is easy but whose incumbent is weak, runs the feasibility pump to find a plan with
+ * that few routes. The MIP now takes at most about 1 s on those instances.
+ */
+static dorf_status run_stage(exact *x, glp_prob *lp, stage *sg, double *obj) {
+    glp_smcp lp_parm;
+    glp_init_smcp(&lp_parm);
+    lp_parm.msg_lev = GLP_MSG_OFF;
+    lp_parm.tm_lim = time_left_ms(x);
+    if (lp_parm.tm_lim == 0) {
+        return time_is_up(x, sg->doing);
+    }
+    int rc = glp_simplex(lp, &lp_parm);
     if (rc == GLP_ETMLIM) {
-        return time_is_up(x, stage);
+        return time_is_up(x, sg->doing);
     }
     if (rc != 0) {
-        return dorf_fail(x->ctx, DORF_EIO, "exact VRP: GLPK failed while %s (glp_intopt: %d)",
-                         stage, rc);
+        return dorf_fail(x->ctx, DORF_EIO, "exact VRP: GLPK failed while %s (glp_simplex: %d)",
+                         sg->doing, rc);
     }
-    int status = glp_mip_status(lp);
+    int status = glp_get_status(lp);
     if (status == GLP_NOFEAS) {
         return infeasible(x);
     }
     if (status != GLP_OPT) {
         return dorf_fail(x->ctx, DORF_EIO,
-                         "exact VRP: GLPK found no optimum while %s (glp_mip_status: %d)", stage,
-                         status);
+                         "exact VRP: GLPK found no LP optimum while %s (glp_get_status: %d)",
+                         sg->doing, status);
+    }
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_OFF;
+    parm.cb_func = offer_incumbent;
+    parm.cb_info = sg;
+    parm.fp_heur = sg->pump ? GLP_ON : GLP_OFF;
+    parm.tm_lim = time_left_ms(x);
+    if (parm.tm_lim == 0) {
+        return time_is_up(x, sg->doing);
+    }
+    rc = glp_intopt(lp, &parm);
+    if (rc == GLP_ETMLIM) {
+        return time_is_up(x, sg->doing);
+    }
+    if (rc == GLP_ENOPFS) {
+        return infeasible(x);
+    }
+    if (rc != 0) {
+        return dorf_fail(x->ctx, DORF_EIO, "exact VRP: GLPK failed while %s (glp_intopt: %d)",
+                         sg->doing, rc);
+    }
+    status = glp_mip_status(lp);
+    if (status == GLP_NOFEAS) {
+        return infeasible(x);
+    }
+    if (status != GLP_OPT) {
+        return dorf_fail(x->ctx, DORF_EIO,
+                         "exact VRP: GLPK found no optimum while %s (glp_mip_status: %d)",
+                         sg->doing, status);
     }
     *obj = glp_mip_obj_val(lp);
     return DORF_OK;
+}
+
+/* Keeps the MIP's solution in `sol` (1-based, as GLPK's columns). */
+static void keep_solution(glp_prob *lp, size_t ncol, double *sol) {
+    for (size_t j = 1; j <= ncol; j++) {
+        sol[j] = glp_mip_col_val(lp, (int)j) > 0.5 ? 1 : 0;
+    }
 }
 
 /* The MIP over the columns, rank by rank; chosen[j] = 1 for the routes of the optimum. */
@@ -674,9 +762,10 @@ static dorf_status choose(exact *x, unsigned char *chosen) {
     int *ia = dorf_malloc(max_nz * sizeof *ia);
     int *ja = dorf_malloc(max_nz * sizeof *ja);
     double *ar = dorf_malloc(max_nz * sizeof *ar);
+    double *sol = dorf_malloc((ncol + 1) * sizeof *sol);
     glp_prob *lp = NULL;
     dorf_status st = DORF_OK;
-    if (!ia || !ja || !ar) {
+    if (!ia || !ja || !ar || !sol) {
         st = no_memory(x);
         goto done;
     }
@@ -695,9 +784,11 @@ static dorf_status choose(exact *x, unsigned char *chosen) {
     glp_set_row_bnds(lp, row_required, GLP_FR, 0, 0);
     glp_set_row_bnds(lp, row_routes, GLP_FR, 0, 0);
     int nz = 0;
+    uint32_t coverable = 0;
     for (size_t j = 0; j < ncol; j++) {
         const column *col = &x->cols[j];
         int cj = (int)j + 1;
+        coverable |= col->set;
         glp_set_col_kind(lp, cj, GLP_BV);
         for (uint32_t set = col->set; set; set &= set - 1) {
             nz++;
@@ -725,29 +816,48 @@ static dorf_status choose(exact *x, unsigned char *chosen) {
 
     /* 1: most required requests served. */
     double best = 0;
+    stage sg = {"serving the most required requests", NULL, 0, 0};
     glp_set_obj_dir(lp, GLP_MAX);
     for (size_t j = 0; j < ncol; j++) {
         glp_set_obj_coef(lp, (int)j + 1, __builtin_popcount(x->cols[j].set & x->required));
     }
-    st = run_stage(x, lp, "serving the most required requests", &best);
+    st = run_stage(x, lp, &sg, &best);
     if (st) {
         goto done;
     }
-    glp_set_row_bnds(lp, row_required, GLP_LO, floor(best + 0.5) - 0.5, 0);
+    keep_solution(lp, ncol, sol);
+    int served = (int)floor(best + 0.5);
+    /* The optima are whole numbers: stating them exactly keeps the relaxations tight. */
+    glp_set_row_bnds(lp, row_required, GLP_FX, served, served);
+    if (served == __builtin_popcount(x->required & coverable)) {
+        /* Equivalent, but the branch and bound goes much faster with it spelt out. */
+        for (uint32_t set = x->required & coverable; set; set &= set - 1) {
+            glp_set_row_bnds(lp, __builtin_ctz(set) + 1, GLP_FX, 1, 1);
+        }
+    }
 
     /* 2: fewest routes. */
+    sg.doing = "using the fewest vehicles";
+    sg.start = sol;
+    sg.offered = 0;
+    sg.pump = 1;
     glp_set_obj_dir(lp, GLP_MIN);
     for (size_t j = 0; j < ncol; j++) {
         glp_set_obj_coef(lp, (int)j + 1, 1);
     }
-    st = run_stage(x, lp, "using the fewest vehicles", &best);
+    st = run_stage(x, lp, &sg, &best);
     if (st) {
         goto done;
     }
-    glp_set_row_bnds(lp, row_routes, GLP_UP, 0, floor(best + 0.5) + 0.5);
+    keep_solution(lp, ncol, sol);
+    double routes = floor(best + 0.5);
+    glp_set_row_bnds(lp, row_routes, GLP_FX, routes, routes);
 
     /* 3: least travel plus penalties of the optional requests left out, that is least travel
        minus the penalties of those served (their sum is a constant). */
+    sg.doing = "minimising the cost";
+    sg.offered = 0;
+    sg.pump = 0;
     for (size_t j = 0; j < ncol; j++) {
         double coef = x->cols[j].travel;
         for (uint32_t set = x->cols[j].set & ~x->required; set; set &= set - 1) {
@@ -755,7 +865,7 @@ static dorf_status choose(exact *x, unsigned char *chosen) {
         }
         glp_set_obj_coef(lp, (int)j + 1, coef);
     }
-    st = run_stage(x, lp, "minimising the cost", &best);
+    st = run_stage(x, lp, &sg, &best);
     if (st) {
         goto done;
     }
@@ -769,6 +879,7 @@ done:
     free(ia);
     free(ja);
     free(ar);
+    free(sol);
     return st;
 }
 
@@ -884,6 +995,7 @@ static void exact_free(exact *x) {
     free(x->nxt);
     free(x->tkeys);
     free(x->theads);
+    free(x->tgen);
     free(x->best_travel);
     free(x->best_hist);
 }

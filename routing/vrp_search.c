@@ -59,12 +59,13 @@ static double rng_unit(uint64_t s[4]) {
     return (rng_next(s) >> 11) * 0x1.0p-53;
 }
 
-#ifndef VRP_DESTROY_PCT
-#define VRP_DESTROY_PCT 40
-#endif
-#ifndef VRP_DESTROY_MAX
-#define VRP_DESTROY_MAX 60
-#endif
+/* Destroy sizes: 4 to 40 % of the served requests, at most 60 (Ropke & Pisinger's range). */
+#define DESTROY_PERCENT 40
+#define DESTROY_MAX 60
+/* Annealing: a plan 2 % worse is accepted with probability 1/2 at first; the temperature
+   falls to 1/200 of that over the run. */
+#define TEMPERATURE_START 0.02
+#define TEMPERATURE_END 0.005
 
 enum { DESTROY_RANDOM, DESTROY_WORST, DESTROY_RELATED, DESTROY_ROUTE, DESTROY_STRING, DESTROY_N };
 enum { REPAIR_GREEDY, REPAIR_REGRET2, REPAIR_REGRET3, REPAIR_N };
@@ -670,9 +671,9 @@ static int step(vrp_search *s, int *destroy_op, int *repair_op) {
     pend_unserved(s);
     uint32_t served = m->request_count - s->pending_count;
     uint32_t lo = served < 10 ? 1 : 4;
-    uint32_t hi = served * VRP_DESTROY_PCT / 100;
-    if (hi > VRP_DESTROY_MAX)
-        hi = VRP_DESTROY_MAX;
+    uint32_t hi = served * DESTROY_PERCENT / 100;
+    if (hi > DESTROY_MAX)
+        hi = DESTROY_MAX;
     if (served < 10)
         hi = served;
     if (hi < lo)
@@ -716,8 +717,8 @@ dorf_status vrp_search_run(vrp_search *s, const vrp_search_run_options *o) {
     double temp0 = o->start_temperature;
     double cost_cur = vrp_plan_cost(m, &s->cur);
     if (!(temp0 > 0))
-        temp0 = 0.02 * (s->cur.travel + 1) / 0.6931;
-    double temp_end = temp0 * 0.005;
+        temp0 = TEMPERATURE_START * (s->cur.travel + 1) / 0.6931;
+    double temp_end = temp0 * TEMPERATURE_END;
     uint64_t since_best = 0;
     for (uint64_t it = 0;; it++) {
         if (o->max_iterations && it >= o->max_iterations)
@@ -840,7 +841,7 @@ dorf_status vrp_search_reduce(vrp_search *s, const vrp_search_run_options *o, in
     for (uint32_t q = 0; q < m->request_count; q++)
         s->weight[q] = m->must[q];
     double bank_cur = bank_weight(s, &s->cur);
-    double temp0 = 0.02 * (s->cur.travel + 1) / 0.6931;
+    double temp0 = TEMPERATURE_START * (s->cur.travel + 1) / 0.6931;
     for (uint64_t it = 0; s->cur.missing > target; it++) {
         if ((it & 15) == 0) {
             double now = vrp_now();

@@ -220,21 +220,27 @@ dorf_status dorf_vrp_solve(dorf_ctx *ctx, const dorf_vrp_problem *problem,
     /* 1. Fewer vehicles, for up to half the budget. */
     double reduce_end = t0 + 0.5 * (budget - sp_time);
     int failures = 0;
-    while (!ss.interrupted && failures < 3) {
+    /* An attempt may take ten times as long as the last one that worked: the fleet size
+       that cannot be reached should not eat the time the travel needs. */
+    double last_success_s = 0;
+    while (!ss.interrupted && failures < (iters ? 3 : 2)) {
         double now = vrp_now();
         if (now >= reduce_end)
             break;
-        ro.deadline = fmin(reduce_end, now + 0.2 * budget);
+        double cap = fmin(0.1 * budget, fmax(0.05 * budget, 10 * last_success_s));
+        ro.deadline = fmin(reduce_end, now + cap);
         ro.max_iterations = iters ? iters / 6 + 1 : 0;
         int reduced = 0;
         if (vrp_search_reduce(search, &ro, &reduced)) {
             st = dorf_fail(ctx, DORF_ENOMEM, "optimiser: out of memory");
             goto done;
         }
-        if (reduced)
+        if (reduced) {
             failures = 0;
-        else
+            last_success_s = vrp_now() - now;
+        } else {
             failures++;
+        }
         if (vrp_search_best(search)->used <= 1)
             break;
     }

@@ -669,7 +669,7 @@ typedef struct rank {
 
 static rank brute_force(const dorf_vrp_problem *p) {
     size_t nreq = p->request_count, nveh = p->vehicle_count;
-    double table[MAX_VEH][1 << 4];
+    double table[MAX_VEH][1 << 5];
     for (uint32_t v = 0; v < nveh; v++) {
         for (uint32_t set = 0; set < (1u << nreq); set++) {
             table[v][set] = set_travel(p, v, set);
@@ -723,16 +723,22 @@ static uint32_t rnd(uint32_t n) {
 }
 
 /*
- * 2-4 requests, 1-2 vehicles on a 10 x 10 grid, Euclidean travel, sometimes with detours;
- * windows, penalties, profiles, bound requests and fixed tasks now and then.
+ * 2-5 requests, 1-3 vehicles (some identical) on a 10 x 10 grid, Euclidean travel, sometimes with
+ * detours; windows, penalties, profiles, bound requests and fixed tasks now and then.
  */
 static void random_instance(inst *in) {
     memset(in, 0, sizeof *in);
-    size_t nreq = 2 + rnd(3), nveh = 1 + rnd(2);
+    size_t nreq = 2 + rnd(4), nveh = 1 + rnd(3);
     in->nloc = 1; /* the depot */
     in->x[0] = rnd(11);
     in->y[0] = rnd(11);
     for (size_t v = 0; v < nveh; v++) {
+        if (v > 0 && rnd(10) < 3) {
+            in->vehicles[v] = in->vehicles[0];
+            in->vehicles[v].id = 10 + (uint32_t)v;
+            in->p.vehicle_count++;
+            continue;
+        }
         uint32_t start = 0, end = 0;
         if (rnd(10) < 3) {
             start = (uint32_t)in->nloc++;
@@ -813,8 +819,9 @@ static void random_instance(inst *in) {
 static void test_random_small_problems_match_brute_force(void) {
     rng_state = 20261127;
     int solved = 0, refused = 0, mismatches = 0;
+    int left_out = 0, several = 0, fixed = 0, bound = 0; /* what the solved ones covered */
     double exact_s = 0;
-    for (int i = 0; i < 600 && mismatches < 5; i++) {
+    for (int i = 0; i < 1200 && mismatches < 5; i++) {
         inst in;
         random_instance(&in);
         dorf_vrp_problem *p = inst_problem(&in);
@@ -844,6 +851,15 @@ static void test_random_small_problems_match_brute_force(void) {
                 bad = 1;
             }
             solved++;
+            left_out += s.unserved_count > s.unserved_required;
+            several += s.vehicles_used > 1;
+            fixed += p->vehicles[0].fixed_count > 0;
+            for (size_t r = 0; r < p->request_count; r++) {
+                if (p->requests[r].vehicle != DORF_VRP_NONE) {
+                    bound++;
+                    break;
+                }
+            }
         }
         if (bad) {
             fprintf(stderr,
@@ -861,11 +877,12 @@ static void test_random_small_problems_match_brute_force(void) {
         }
         dorf_ctx_free(ctx);
     }
-    printf("  %d optima equal the brute force's, %d infeasible problems refused, %.3f s in the "
-           "exact solver\n",
-           solved, refused, exact_s);
-    CHECK(solved > 400);
-    CHECK(refused > 0);
+    printf("  %d optima equal the brute force's (%d leave optional requests out, %d use several "
+           "vehicles, %d have fixed tasks, %d bound requests), %d infeasible problems refused, "
+           "%.3f s in the exact solver\n",
+           solved, left_out, several, fixed, bound, refused, exact_s);
+    CHECK(solved > 1000);
+    CHECK(left_out > 50 && several > 50 && fixed > 50 && bound > 50 && refused > 20);
 }
 
 int main(int argc, char **argv) {
