@@ -77,6 +77,8 @@ bench: release
 	scripts/install-deps --bench
 	tests/bench/import/run build/release/cli/dorf
 	tests/bench/routing/run build/release
+	tests/bench/vrp/run --dorf build/release/cli/dorf
+	build/release/tests/bench/vrp/dorf_bench_reopt $(wildcard ../shared/data/vrp/li_lim/100/*.txt)
 
 clean:
 	rm -rf build demo
