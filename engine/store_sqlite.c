@@ -120,6 +120,122 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
     "  osm_id INTEGER NOT NULL,"
     "  detail TEXT NOT NULL);"
     "CREATE INDEX import_issue_kind ON import_issue(kind);",
+
+    /*
+     * 3: the platform: accounts and sessions, the BestellBar marketplace, LieferBar parcels
+     * and volunteers' availability, DorfNews and DorfFunk posts, reports and the audit log.
+     * Places are referred to by OSM type and id (row ids change on re-import); positions of
+     * platform objects are plain lon/lat columns, filtered by range.
+     */
+    "CREATE TABLE app_user ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),"
+    "  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 127),"
+    "  password_hash TEXT NOT NULL,"
+    "  roles INTEGER NOT NULL CHECK (roles BETWEEN 0 AND 127),"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE session ("
+    "  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+    "  user_id INTEGER NOT NULL REFERENCES app_user(id) ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL);"
+    "CREATE INDEX session_user ON session(user_id);"
+    "CREATE TABLE shop ("
+    "  id INTEGER PRIMARY KEY,"
+    "  osm_type TEXT NOT NULL CHECK (osm_type IN ('n', 'w', 'r')),"
+    "  osm_id INTEGER NOT NULL,"
+    "  owner_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  name TEXT NOT NULL,"
+    "  lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),"
+    "  lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (osm_type, osm_id));"
+    "CREATE INDEX shop_owner ON shop(owner_id);"
+    "CREATE TABLE product ("
+    "  id INTEGER PRIMARY KEY,"
+    "  shop_id INTEGER NOT NULL REFERENCES shop(id),"
+    "  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),"
+    "  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),"
+    "  unit TEXT NOT NULL,"
+    "  stock INTEGER NOT NULL CHECK (stock >= 0),"
+    "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)));"
+    "CREATE INDEX product_shop ON product(shop_id);"
+    "CREATE TABLE shop_order ("
+    "  id INTEGER PRIMARY KEY,"
+    "  citizen_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  shop_id INTEGER NOT NULL REFERENCES shop(id),"
+    "  state TEXT NOT NULL CHECK (state IN ('placed', 'accepted', 'ready', 'collected',"
+    "    'handed_over', 'delivered', 'cancelled', 'rejected')),"
+    "  delivery INTEGER NOT NULL CHECK (delivery IN (0, 1)),"
+    "  dropoff_lon REAL CHECK (dropoff_lon BETWEEN -180 AND 180),"
+    "  dropoff_lat REAL CHECK (dropoff_lat BETWEEN -90 AND 90),"
+    "  total_cents INTEGER NOT NULL CHECK (total_cents >= 0),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX shop_order_citizen ON shop_order(citizen_id);"
+    "CREATE INDEX shop_order_shop ON shop_order(shop_id);"
+    "CREATE TABLE order_item ("
+    "  order_id INTEGER NOT NULL REFERENCES shop_order(id),"
+    "  product_id INTEGER NOT NULL REFERENCES product(id),"
+    "  quantity INTEGER NOT NULL CHECK (quantity > 0),"
+    "  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),"
+    "  PRIMARY KEY (order_id, product_id));"
+    "CREATE TABLE parcel ("
+    "  id INTEGER PRIMARY KEY,"
+    "  order_id INTEGER NOT NULL UNIQUE REFERENCES shop_order(id),"
+    "  state TEXT NOT NULL CHECK (state IN ('open', 'claimed', 'picked_up', 'delivered',"
+    "    'cancelled')),"
+    "  volunteer_id INTEGER REFERENCES app_user(id),"
+    "  pickup_lon REAL NOT NULL, pickup_lat REAL NOT NULL,"
+    "  dropoff_lon REAL NOT NULL, dropoff_lat REAL NOT NULL,"
+    "  ready_at INTEGER NOT NULL,"
+    "  due_from INTEGER NOT NULL, due_until INTEGER NOT NULL CHECK (due_until >= due_from),"
+    "  size INTEGER NOT NULL CHECK (size > 0),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX parcel_state ON parcel(state);"
+    "CREATE TABLE availability ("
+    "  id INTEGER PRIMARY KEY,"
+    "  volunteer_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  mode TEXT NOT NULL CHECK (mode IN ('walk', 'bike', 'car')),"
+    "  capacity INTEGER NOT NULL CHECK (capacity > 0),"
+    "  from_at INTEGER NOT NULL, until_at INTEGER NOT NULL CHECK (until_at > from_at),"
+    "  max_detour_s INTEGER NOT NULL CHECK (max_detour_s >= 0),"
+    "  home_lon REAL NOT NULL, home_lat REAL NOT NULL,"
+    "  trip_lon REAL, trip_lat REAL);"
+    "CREATE TABLE post ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('news', 'event', 'funk')),"
+    "  channel TEXT CHECK (channel IN ('lending', 'rides', 'help', 'general')),"
+    "  author_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  official INTEGER NOT NULL DEFAULT 0 CHECK (official IN (0, 1)),"
+    "  parent_id INTEGER REFERENCES post(id),"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  lon REAL CHECK (lon BETWEEN -180 AND 180),"
+    "  lat REAL CHECK (lat BETWEEN -90 AND 90),"
+    "  starts_at INTEGER, ends_at INTEGER,"
+    "  hidden INTEGER NOT NULL DEFAULT 0 CHECK (hidden IN (0, 1)),"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX post_kind ON post(kind, created_at);"
+    "CREATE TABLE report ("
+    "  id INTEGER PRIMARY KEY,"
+    "  post_id INTEGER NOT NULL REFERENCES post(id),"
+    "  reporter_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  reason TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (post_id, reporter_id));"
+    "CREATE TABLE user_block ("
+    "  user_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  blocked_id INTEGER NOT NULL REFERENCES app_user(id),"
+    "  PRIMARY KEY (user_id, blocked_id));"
+    "CREATE TABLE audit_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  user_id INTEGER,"
+    "  action TEXT NOT NULL,"
+    "  object TEXT NOT NULL,"
+    "  detail TEXT);",
 };
 
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {
@@ -243,6 +359,16 @@ static const struct dorf_store_ops sqlite_ops = {
     .each_issue = sqlite_store_each_issue,
     .check = sqlite_store_check,
 };
+
+struct sqlite_store *sqlite_store_of(dorf_store *store) {
+    if (!store || store->ops != &sqlite_ops) {
+        if (store)
+            dorf_fail(store->ctx, DORF_EINVAL,
+                      "the platform's data is kept only in SpatiaLite stores so far");
+        return NULL;
+    }
+    return (struct sqlite_store *)store;
+}
 
 /* Runs migrations until the file is at `target`, each in its own transaction. */
 static dorf_status migrate(struct sqlite_store *s, int target) {

@@ -25,6 +25,13 @@ dorf_status sqlite_store_prepare(struct sqlite_store *s, const char *sql, sqlite
 /* Runs SQL without results (one or more statements, no parameters). */
 dorf_status sqlite_store_exec(struct sqlite_store *s, const char *sql);
 
+/*
+ * The SQLite store behind `store`, or NULL (with a DORF_EINVAL message in its context) when
+ * `store` is another backend: the platform's store functions (store_sqlite_accounts.c,
+ * store_sqlite_market.c) exist only for SQLite so far.
+ */
+struct sqlite_store *sqlite_store_of(dorf_store *store);
+
 /* Records the connection's last error as a DORF_EIO failure, prefixed by `what`. */
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what);
 

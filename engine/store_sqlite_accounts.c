@@ -1,0 +1,305 @@
+/*
+ * store_sqlite_accounts.c: users, sessions and the audit log in the SpatiaLite store
+ * (dorf/platform.h). Sessions are stored only by the hash of their token; checking one is a
+ * single indexed lookup that also checks its expiry.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dorf/platform.h"
+#include "store_sqlite.h"
+
+static const char *const role_names[] = {"citizen",    "shop",      "volunteer", "planner",
+                                         "researcher", "moderator", "admin"};
+
+const char *dorf_role_name(unsigned role) {
+    for (unsigned i = 0; i < sizeof role_names / sizeof *role_names; i++) {
+        if (role == 1u << i) {
+            return role_names[i];
+        }
+    }
+    return NULL;
+}
+
+unsigned dorf_role_from_name(const char *name) {
+    for (unsigned i = 0; name && i < sizeof role_names / sizeof *role_names; i++) {
+        if (strcmp(name, role_names[i]) == 0) {
+            return 1u << i;
+        }
+    }
+    return 0;
+}
+
+static void copy_text(char *dst, size_t size, const unsigned char *src) {
+    snprintf(dst, size, "%s", src ? (const char *)src : "");
+}
+
+/* Reads a user row (id, email, name, password_hash, roles, created_at) from `stmt`. */
+static void read_user(sqlite3_stmt *stmt, dorf_user *out) {
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(stmt, 0);
+    copy_text(out->email, sizeof out->email, sqlite3_column_text(stmt, 1));
+    copy_text(out->name, sizeof out->name, sqlite3_column_text(stmt, 2));
+    copy_text(out->password_hash, sizeof out->password_hash, sqlite3_column_text(stmt, 3));
+    out->roles = (unsigned)sqlite3_column_int(stmt, 4);
+    out->created_at = sqlite3_column_int64(stmt, 5);
+}
+
+#define USER_COLUMNS "id, email, name, password_hash, roles, created_at"
+
+dorf_status dorf_store_user_create(dorf_store *store, const dorf_user *user, int64_t *id) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    if (!user->email[0] || !user->name[0] || !user->password_hash[0] ||
+        (user->roles & ~(unsigned)DORF_ROLE_ALL)) {
+        return dorf_fail(store->ctx, DORF_EINVAL,
+                         "a user needs an e-mail, a name, a password "
+                         "and known roles");
+    }
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st =
+        sqlite_store_prepare(s,
+                             "INSERT INTO app_user (email, name, password_hash, roles, created_at)"
+                             " VALUES (?, ?, ?, ?, ?)",
+                             &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    sqlite3_bind_text(stmt, 1, user->email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, user->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, user->password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 4, (int)user->roles);
+    sqlite3_bind_int64(stmt, 5, user->created_at);
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE) {
+            return dorf_fail(store->ctx, DORF_ECONFLICT, "the e-mail address %s is taken",
+                             user->email);
+        }
+        return dorf_fail(store->ctx, DORF_EINVAL, "the user was refused: %s",
+                         sqlite3_errmsg(s->db));
+    }
+    if (rc != SQLITE_DONE) {
+        return sqlite_store_fail(s, "creating a user");
+    }
+    *id = sqlite3_last_insert_rowid(s->db);
+    return DORF_OK;
+}
+
+static dorf_status user_query(dorf_store *store, const char *sql, const char *text, int64_t id,
+                              dorf_user *out) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (text) {
+        sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_int64(stmt, 1, id);
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        read_user(stmt, out);
+        st = DORF_OK;
+    } else if (rc == SQLITE_DONE) {
+        st = DORF_ENOTFOUND;
+    } else {
+        st = sqlite_store_fail(s, "reading a user");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+dorf_status dorf_store_user_by_email(dorf_store *store, const char *email, dorf_user *out) {
+    return user_query(store, "SELECT " USER_COLUMNS " FROM app_user WHERE email = ?", email, 0,
+                      out);
+}
+
+dorf_status dorf_store_user_get(dorf_store *store, int64_t id, dorf_user *out) {
+    return user_query(store, "SELECT " USER_COLUMNS " FROM app_user WHERE id = ?", NULL, id, out);
+}
+
+dorf_status dorf_store_user_set_roles(dorf_store *store, int64_t id, unsigned roles) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    if (roles & ~(unsigned)DORF_ROLE_ALL) {
+        return dorf_fail(store->ctx, DORF_EINVAL, "unknown roles %#x", roles);
+    }
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, "UPDATE app_user SET roles = ? WHERE id = ?", &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    sqlite3_bind_int(stmt, 1, (int)roles);
+    sqlite3_bind_int64(stmt, 2, id);
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        return sqlite_store_fail(s, "changing a user's roles");
+    }
+    return sqlite3_changes(s->db) == 1 ? DORF_OK : DORF_ENOTFOUND;
+}
+
+dorf_status dorf_store_user_count(dorf_store *store, int64_t *count) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, "SELECT count(*) FROM app_user", &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(stmt, 0);
+    } else {
+        st = sqlite_store_fail(s, "counting users");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* Runs one write statement with its parameters bound by `bind`; DORF_EIO on failure. */
+static dorf_status exec_bound(struct sqlite_store *s, const char *sql, const char *what,
+                              void (*bind)(sqlite3_stmt *stmt, const void *arg), const void *arg) {
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    bind(stmt, arg);
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? DORF_OK : sqlite_store_fail(s, what);
+}
+
+struct session_args {
+    const unsigned char *hash;
+    int64_t user_id;
+    int64_t now;
+    int64_t expires_at;
+};
+
+static void bind_session_insert(sqlite3_stmt *stmt, const void *arg) {
+    const struct session_args *a = arg;
+    sqlite3_bind_blob(stmt, 1, a->hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, a->user_id);
+    sqlite3_bind_int64(stmt, 3, a->now);
+    sqlite3_bind_int64(stmt, 4, a->expires_at);
+}
+
+static void bind_session_expired(sqlite3_stmt *stmt, const void *arg) {
+    const struct session_args *a = arg;
+    sqlite3_bind_int64(stmt, 1, a->user_id);
+    sqlite3_bind_int64(stmt, 2, a->now);
+}
+
+dorf_status dorf_store_session_create(dorf_store *store, const unsigned char token_hash[32],
+                                      int64_t user_id, int64_t now, int64_t expires_at) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    struct session_args a = {token_hash, user_id, now, expires_at};
+    dorf_status st = exec_bound(s, "DELETE FROM session WHERE user_id = ? AND expires_at <= ?",
+                                "ending expired sessions", bind_session_expired, &a);
+    if (st == DORF_OK) {
+        st = exec_bound(s,
+                        "INSERT INTO session (token_hash, user_id, created_at, expires_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        "starting a session", bind_session_insert, &a);
+    }
+    return st;
+}
+
+dorf_status dorf_store_session_user(dorf_store *store, const unsigned char token_hash[32],
+                                    int64_t now, dorf_user *out) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    sqlite3_stmt *stmt = NULL;
+    dorf_status st =
+        sqlite_store_prepare(s,
+                             "SELECT u.id, u.email, u.name, u.password_hash, u.roles, u.created_at"
+                             " FROM session AS x JOIN app_user AS u ON u.id = x.user_id"
+                             " WHERE x.token_hash = ? AND x.expires_at > ?",
+                             &stmt);
+    if (st != DORF_OK) {
+        return st;
+    }
+    sqlite3_bind_blob(stmt, 1, token_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, now);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        read_user(stmt, out);
+        st = DORF_OK;
+    } else if (rc == SQLITE_DONE) {
+        st = DORF_ENOTFOUND;
+    } else {
+        st = sqlite_store_fail(s, "checking a session");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static void bind_hash(sqlite3_stmt *stmt, const void *arg) {
+    sqlite3_bind_blob(stmt, 1, arg, 32, SQLITE_STATIC);
+}
+
+dorf_status dorf_store_session_delete(dorf_store *store, const unsigned char token_hash[32]) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    return exec_bound(s, "DELETE FROM session WHERE token_hash = ?", "ending a session", bind_hash,
+                      token_hash);
+}
+
+struct audit_args {
+    int64_t now;
+    int64_t user_id;
+    const char *action;
+    const char *object;
+    const char *detail;
+};
+
+static void bind_audit(sqlite3_stmt *stmt, const void *arg) {
+    const struct audit_args *a = arg;
+    sqlite3_bind_int64(stmt, 1, a->now);
+    if (a->user_id > 0) {
+        sqlite3_bind_int64(stmt, 2, a->user_id);
+    } else {
+        sqlite3_bind_null(stmt, 2);
+    }
+    sqlite3_bind_text(stmt, 3, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, a->object, -1, SQLITE_STATIC);
+    if (a->detail) {
+        sqlite3_bind_text(stmt, 5, a->detail, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(stmt, 5);
+    }
+}
+
+dorf_status dorf_store_audit(dorf_store *store, int64_t now, int64_t user_id, const char *action,
+                             const char *object, const char *detail) {
+    struct sqlite_store *s = sqlite_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    struct audit_args a = {now, user_id, action, object, detail};
+    return exec_bound(s,
+                      "INSERT INTO audit_log (at, user_id, action, object, detail)"
+                      " VALUES (?, ?, ?, ?, ?)",
+                      "writing the audit log", bind_audit, &a);
+}
