@@ -20,6 +20,8 @@ int cmd_matrix(dorf_ctx *ctx, int argc, char **argv);
 int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv);
 int cmd_vrp(dorf_ctx *ctx, int argc, char **argv);
 int cmd_lieferbar(dorf_ctx *ctx, int argc, char **argv);
+int cmd_account(dorf_ctx *ctx, int argc, char **argv);
+int cmd_serve(dorf_ctx *ctx, int argc, char **argv);
 
 /* Loads the importer module beside the executable and hands out its entry point. */
 dorf_status cli_load_importer(dorf_ctx *ctx, dorf_import_osm_fn *out);

@@ -31,6 +31,8 @@ static const struct command {
     {"isochrone", cmd_isochrone, "the areas reached from a point within given times, as GeoJSON"},
     {"vrp", cmd_vrp, "plan pickup-and-delivery routes for a benchmark instance"},
     {"lieferbar", cmd_lieferbar, "plan a LieferBar day: parcels carried by volunteers, as GeoJSON"},
+    {"account", cmd_account, "create a platform account (the first admin, moderators)"},
+    {"serve", cmd_serve, "run the village platform's HTTP server"},
 };
 
 static void print_help(FILE *out) {

@@ -1,0 +1,97 @@
+/*
+ * api_internal.h: how the HTTP server (server.c) and the endpoint modules (h_*.c) meet.
+ *
+ * The server owns libmicrohttpd, the limits, the JSON parsing of bodies, authentication of the
+ * session token and the access log. An endpoint module exports a table of routes; each route
+ * names a method, a path pattern with {parameters}, the roles that may call it and a handler.
+ * A handler reads an api_request and fills an api_response, and never writes to the socket
+ * itself. Every handler runs on one of the server's threads with a store connection of its
+ * own (req->store), so it may block on the database but must not keep state between calls
+ * other than through req->server's documented shared parts.
+ */
+#ifndef DORF_API_INTERNAL_H
+#define DORF_API_INTERNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dorf/context.h"
+#include "dorf/platform.h"
+#include "dorf/store.h"
+
+struct MHD_Connection;
+typedef struct api_server api_server;
+
+/* The caller, when a valid session token came with the request ("Authorization: Bearer"). */
+typedef struct api_user {
+    int64_t id;
+    unsigned roles; /* DORF_ROLE_* bits */
+    char name[128];
+} api_user;
+
+#define API_MAX_PARAMS 4
+
+typedef struct api_request {
+    const char *method;                 /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *path;                   /* without the query string */
+    const char *params[API_MAX_PARAMS]; /* the {parameters} of the route's pattern, in order */
+    size_t param_count;
+    json_t *body;         /* the parsed JSON body (object or array), or NULL when there was none */
+    const api_user *user; /* NULL when the request carries no valid session */
+    const char *token;    /* the session token as sent ("Authorization: Bearer"), or NULL */
+    const char *client_ip;
+    dorf_store *store; /* this request's connection */
+    dorf_ctx *ctx;     /* this request's context (error messages) */
+    api_server *server;
+    struct MHD_Connection *connection; /* for api_query() */
+    int64_t now;                       /* seconds since the epoch when the request arrived */
+} api_request;
+
+typedef struct api_response {
+    unsigned status; /* HTTP status; 0 means 500 */
+    json_t *json;    /* body, owned by the response (the server dumps and frees it) */
+    char *text;      /* or a text body, malloc'ed, owned by the response */
+    size_t text_size;
+    const char *content_type; /* for json: default application/json */
+    char location[256];       /* Location header when not empty (201, 202) */
+    /*
+     * A streamed body (Server-Sent Events): when `stream` is set, the server answers with
+     * libmicrohttpd's MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, ...) and ignores
+     * json and text. The callback runs on a server thread after the handler has returned;
+     * it writes at most `max` bytes to `buf` and returns how many, 0 to be called again
+     * after a brief wait, or API_STREAM_END to end the body. `stream_free(stream_cls)` is
+     * called once when the response is destroyed (also when it was never sent).
+     */
+    size_t (*stream)(void *cls, uint64_t pos, char *buf, size_t max);
+    void *stream_cls;
+    void (*stream_free)(void *cls);
+} api_response;
+
+/* Returned by api_response.stream to end the body (like MHD_CONTENT_READER_END_OF_STREAM). */
+#define API_STREAM_END ((size_t)-1)
+
+typedef void (*api_handler)(api_request *req, api_response *res);
+
+typedef struct api_route {
+    const char *method;
+    const char *pattern; /* "/api/shops/{id}/products": {x} matches one path segment */
+    unsigned roles;      /* 0: anyone, even without a session; else one of these roles */
+    api_handler handler;
+    const char *summary; /* one line for the OpenAPI document */
+} api_route;
+
+/* Sets a JSON error body {"error": {"code": code, "message": ...}} and the status. */
+void api_error(api_response *res, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Sets the JSON body (taking the reference) and the status. */
+void api_json(api_response *res, unsigned status, json_t *json);
+
+/* A query-string argument, or NULL. */
+const char *api_query(const api_request *req, const char *name);
+
+/* Parses the path parameter `i` as a positive integer id; 0 when it is not one. */
+int64_t api_param_id(const api_request *req, size_t i);
+
+#endif

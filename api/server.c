@@ -1,0 +1,836 @@
+/*
+ * server.c: `dorf serve`'s HTTP server (dorf/api.h) on libmicrohttpd.
+ *
+ * libmicrohttpd runs a pool of threads, each polling its share of the connections (epoll
+ * where available) and calling on_request() for each request; the limits on connections,
+ * per-address connections and idle time are libmicrohttpd's own options. on_request() is
+ * called first when the headers are in (the body's size is checked there, so an oversized
+ * upload is refused before it is read), then once per piece of the body, and a last time
+ * when the body is complete: only then does the request run, in this order: route (404,
+ * 405), size (413), authentication (401, 403), content type (415), JSON (400), handler.
+ * Each running request borrows one store connection and its context from a pool of as many
+ * as there are threads, so a connection is never used by two requests at once.
+ * The access log line is written when libmicrohttpd reports the request completed.
+ * HTTP semantics follow RFC 9110 (status codes, Allow on 405, WWW-Authenticate on 401).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "dorf/api.h"
+#include "events_hub.h"
+#include "jobs.h"
+#include "json_util.h"
+#include "openapi.h"
+#include "ratelimit.h"
+#include "router.h"
+#include "routes.h"
+
+/* One store connection with the context its errors go to. */
+struct pool_slot {
+    dorf_store *store;
+    dorf_ctx *ctx;
+    int busy;
+};
+
+struct api_server {
+    dorf_server_options opt;
+    char *db;
+    char *host;
+    struct sockaddr_storage addr;
+    struct MHD_Daemon *daemon;
+    unsigned port;
+
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_free;
+    struct pool_slot *slots;
+    unsigned slot_count;
+
+    pthread_mutex_t log_lock;
+
+    /* Requests between their first call and their completion, for the graceful stop. */
+    pthread_mutex_t flight_lock;
+    pthread_cond_t flight_done;
+    unsigned in_flight;
+
+    api_jobs *jobs;
+    api_events_hub *events; /* DorfFunk live updates (events_hub.h) */
+    api_ratelimit *limits;  /* logins and writes per address (ratelimit.h) */
+    json_t *openapi;        /* the document GET /api serves (openapi.c) */
+};
+
+struct dorf_server {
+    struct api_server core;
+};
+
+/* What the server remembers about one request between libmicrohttpd's calls. */
+struct request {
+    struct timespec started; /* CLOCK_MONOTONIC */
+    struct timespec arrived; /* CLOCK_REALTIME, for the log */
+    int64_t now;
+    char method[16];
+    char *path;
+    char *query; /* for the log, with secret values redacted; NULL when none */
+    char ip[INET6_ADDRSTRLEN];
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    int too_large;
+    int responded;
+    unsigned status; /* as sent, for the log */
+    size_t bytes;
+    int64_t user_id; /* 0: no session */
+};
+
+api_jobs *api_server_jobs(api_server *server) {
+    return server->jobs;
+}
+
+api_events_hub *api_server_events(api_server *server) {
+    return server->events;
+}
+
+/* A streamed body (api_response.stream) as libmicrohttpd's content reader. */
+struct body_stream {
+    size_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);
+    void *cls;
+    void (*free)(void *cls);
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    struct body_stream *b = cls;
+    size_t n = b->read(b->cls, pos, buf, max);
+    return n == API_STREAM_END ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_free(void *cls) {
+    struct body_stream *b = cls;
+    if (b->free) {
+        b->free(b->cls);
+    }
+    free(b);
+}
+
+api_server *api_server_of(struct dorf_server *server) {
+    return &server->core;
+}
+
+void dorf_server_options_init(dorf_server_options *options) {
+    memset(options, 0, sizeof *options);
+    options->host = "127.0.0.1";
+    options->threads = 4;
+    options->max_connections = 256;
+    options->max_connections_per_ip = 32;
+    options->max_body_bytes = 1u << 20;
+    options->max_json_depth = 32;
+    options->connection_timeout_s = 30;
+    options->login_limit = 10;
+    options->write_limit = 600;
+}
+
+/* ---- the store pool ---- */
+
+static struct pool_slot *pool_acquire(api_server *s) {
+    pthread_mutex_lock(&s->pool_lock);
+    for (;;) {
+        for (unsigned i = 0; i < s->slot_count; i++) {
+            if (!s->slots[i].busy) {
+                s->slots[i].busy = 1;
+                pthread_mutex_unlock(&s->pool_lock);
+                dorf_ctx_clear_error(s->slots[i].ctx);
+                return &s->slots[i];
+            }
+        }
+        pthread_cond_wait(&s->pool_free, &s->pool_lock);
+    }
+}
+
+static void pool_release(api_server *s, struct pool_slot *slot) {
+    pthread_mutex_lock(&s->pool_lock);
+    slot->busy = 0;
+    pthread_cond_signal(&s->pool_free);
+    pthread_mutex_unlock(&s->pool_lock);
+}
+
+/* ---- the access log ---- */
+
+/* 1 when a query argument's value must not be logged (tokens, passwords, keys). */
+static int is_secret_name(const char *name) {
+    static const char *const secret[] = {"token", "password", "secret", "key", "auth", NULL};
+    char lower[64];
+    size_t n = 0;
+    for (; name[n] && n < sizeof lower - 1; n++) {
+        lower[n] = (char)((name[n] >= 'A' && name[n] <= 'Z') ? name[n] + 32 : name[n]);
+    }
+    lower[n] = '\0';
+    for (size_t i = 0; secret[i]; i++) {
+        if (strstr(lower, secret[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+struct query_buf {
+    char text[1024];
+    size_t used;
+};
+
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+    (void)kind;
+    struct query_buf *q = cls;
+    const char *shown = !value ? "" : is_secret_name(key) ? "REDACTED" : value;
+    int n = snprintf(q->text + q->used, sizeof q->text - q->used, "%s%s%s%s", q->used ? "&" : "",
+                     key, value ? "=" : "", shown);
+    if (n < 0 || (size_t)n >= sizeof q->text - q->used) {
+        q->used = sizeof q->text - 1;
+        return MHD_NO;
+    }
+    q->used += (size_t)n;
+    return MHD_YES;
+}
+
+/* A JSON string of outside text (a path, a query), with the bytes of invalid UTF-8 as '?'. */
+static json_t *log_string(const char *text) {
+    json_t *v = json_string(text);
+    if (v || !text) {
+        return v;
+    }
+    char *copy = strdup(text);
+    if (!copy) {
+        return NULL;
+    }
+    for (char *c = copy; *c; c++) {
+        if ((unsigned char)*c >= 0x80) {
+            *c = '?';
+        }
+    }
+    v = json_string(copy);
+    free(copy);
+    return v;
+}
+
+static void write_access_log(api_server *s, const struct request *r) {
+    FILE *log = s->opt.access_log;
+    if (!log) {
+        return;
+    }
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double ms = (double)(end.tv_sec - r->started.tv_sec) * 1e3 +
+                (double)(end.tv_nsec - r->started.tv_nsec) / 1e6;
+    struct tm tm;
+    time_t secs = r->arrived.tv_sec;
+    gmtime_r(&secs, &tm);
+    char when[64];
+    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             r->arrived.tv_nsec / 1000000);
+    json_t *line =
+        json_pack("{s:s, s:s, s:o, s:o, s:o*, s:i, s:I, s:f, s:o}", "time", when, "ip", r->ip,
+                  "method", log_string(r->method), "path", log_string(r->path ? r->path : ""),
+                  "query", log_string(r->query), "status", (int)r->status, "bytes",
+                  (json_int_t)r->bytes, "duration_ms", (double)(long long)(ms * 1000) / 1000,
+                  "user", r->user_id ? json_integer(r->user_id) : json_null());
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+    if (text) {
+        pthread_mutex_lock(&s->log_lock);
+        fputs(text, log);
+        fputc('\n', log);
+        fflush(log);
+        pthread_mutex_unlock(&s->log_lock);
+    }
+    free(text);
+    json_decref(line);
+}
+
+/* ---- requests ---- */
+
+static void request_free(struct request *r) {
+    if (r) {
+        free(r->path);
+        free(r->query);
+        free(r->body);
+        free(r);
+    }
+}
+
+static struct request *request_new(struct MHD_Connection *conn, const char *url,
+                                   const char *method) {
+    struct request *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(url))) {
+        free(r);
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &r->started);
+    clock_gettime(CLOCK_REALTIME, &r->arrived);
+    r->now = (int64_t)r->arrived.tv_sec;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->ip, sizeof r->ip, "unknown");
+    if (info && info->client_addr) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET) {
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->ip,
+                      sizeof r->ip);
+        } else if (sa->sa_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->ip,
+                      sizeof r->ip);
+        }
+    }
+    struct query_buf q = {.used = 0};
+    q.text[0] = '\0';
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &q);
+    if (q.used > 0) {
+        r->query = strdup(q.text); /* the log goes without it when this fails */
+    }
+    return r;
+}
+
+/* Whether the request's Content-Type is JSON ("application/json", any parameters). */
+static int is_json_type(struct MHD_Connection *conn) {
+    const char *ct =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    static const char json_type[] = "application/json";
+    if (!ct) {
+        return 0;
+    }
+    ct += strspn(ct, " \t");
+    size_t n = sizeof json_type - 1;
+    return strncasecmp(ct, json_type, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+/* Serialises `res` and queues it; frees what `res` owns. */
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct request *r,
+                                     api_response *res, const char *allow) {
+    if (res->status < 100 || res->status > 599) {
+        fprintf(stderr, "dorf serve: %s %s: handler left status %u; answering 500\n", r->method,
+                r->path, res->status);
+        api_error(res, 500, "internal", "internal error");
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    const char *type = res->content_type;
+    struct MHD_Response *resp = NULL;
+    if (res->stream) {
+        struct body_stream *b = malloc(sizeof *b);
+        if (b) {
+            *b = (struct body_stream){res->stream, res->stream_cls, res->stream_free};
+            resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, b,
+                                                     stream_free);
+            if (!resp) {
+                stream_free(b);
+            }
+        } else if (res->stream_free) {
+            res->stream_free(res->stream_cls);
+        }
+        res->stream = NULL;
+        json_decref(res->json);
+        res->json = NULL;
+        free(res->text);
+        res->text = NULL;
+        if (!resp) {
+            return MHD_NO;
+        }
+    } else if (res->json) {
+        /* 15 significant digits: coordinates as given, not 49.950000000000003. */
+        buf = json_dumps(res->json, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        if (!buf) {
+            fprintf(stderr, "dorf serve: %s %s: cannot serialise the answer\n", r->method, r->path);
+            static const char fallback[] =
+                "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}";
+            buf = strdup(fallback);
+            res->status = 500;
+            type = NULL;
+        }
+        len = buf ? strlen(buf) : 0;
+        if (!type) {
+            type = "application/json";
+        }
+    } else if (res->text) {
+        buf = res->text;
+        len = res->text_size;
+        res->text = NULL;
+        if (!type) {
+            type = "text/plain; charset=utf-8";
+        }
+    }
+    json_decref(res->json);
+    res->json = NULL;
+    free(res->text);
+    res->text = NULL;
+
+    if (!resp) {
+        resp = buf ? MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE)
+                   : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) {
+        free(buf);
+        return MHD_NO;
+    }
+    int ok = 1;
+    if (type) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
+    }
+    ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
+    if (strncmp(r->path, "/api", 4) == 0 || strcmp(r->path, "/health") == 0) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+    }
+    if (res->location[0]) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, res->location) == MHD_YES;
+    }
+    if (allow && *allow) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) == MHD_YES;
+    }
+    if (res->status == 401) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer") == MHD_YES;
+    }
+    enum MHD_Result rc = ok ? MHD_queue_response(conn, res->status, resp) : MHD_NO;
+    MHD_destroy_response(resp);
+    if (rc == MHD_YES) {
+        r->responded = 1;
+        r->status = res->status;
+        r->bytes = len;
+    }
+    return rc;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct request *r, unsigned status,
+                                  const char *code, const char *message) {
+    api_response res = {0};
+    api_error(&res, status, code, "%s", message);
+    return send_response(conn, r, &res, NULL);
+}
+
+/* The token of "Authorization: Bearer TOKEN", or NULL. */
+static const char *bearer_token(struct MHD_Connection *conn) {
+    const char *h =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+        return NULL;
+    }
+    h += 7;
+    return h + strspn(h, " ");
+}
+
+/* Runs a request whose body is complete: the order of checks is in the file comment. */
+static enum MHD_Result run_request(api_server *s, struct MHD_Connection *conn, struct request *r) {
+    const api_route *route = NULL;
+    api_span spans[API_MAX_PARAMS];
+    size_t span_count = 0;
+    char allow[128];
+    api_match m =
+        api_router_find(r->method, r->path, &route, spans, &span_count, allow, sizeof allow);
+    if (m == API_MATCH_NO_PATH) {
+        return send_error(conn, r, 404, "not_found", "no such resource");
+    }
+    if (m == API_MATCH_NO_METHOD) {
+        api_response res = {0};
+        api_error(&res, 405, "method_not_allowed", "%s is not allowed here; allowed: %s", r->method,
+                  allow);
+        return send_response(conn, r, &res, allow);
+    }
+    if (r->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is larger than %zu bytes", s->opt.max_body_bytes);
+        return send_error(conn, r, 413, "too_large", msg);
+    }
+
+    /* Rate limits: logins and writes per address (a shared address shares them). */
+    int is_write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+    int is_login = is_write && strcmp(r->path, "/api/login") == 0;
+    unsigned retry = 0;
+    char key[96];
+    snprintf(key, sizeof key, "%s %s", is_login ? "login" : "write", r->ip);
+    if ((is_login &&
+         !api_ratelimit_allow(s->limits, key, s->opt.login_limit, 60, r->now, &retry)) ||
+        (is_write && !is_login && s->opt.write_limit != UINT_MAX &&
+         !api_ratelimit_allow(s->limits, key, s->opt.write_limit, 60, r->now, &retry))) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "too many %s from your address; try again in %u s",
+                 is_login ? "logins" : "changes", retry ? retry : 1);
+        return send_error(conn, r, 429, "too_many_requests", msg);
+    }
+
+    api_response res = {0};
+    api_request req = {0};
+    api_user user;
+    char *params = NULL;
+    struct pool_slot *slot = pool_acquire(s);
+    req.method = r->method;
+    req.path = r->path;
+    req.client_ip = r->ip;
+    req.store = slot->store;
+    req.ctx = slot->ctx;
+    req.server = s;
+    req.connection = conn;
+    req.now = r->now;
+
+    const char *token = bearer_token(conn);
+    req.token = token;
+    if (token) {
+        memset(&user, 0, sizeof user);
+        dorf_status st = api_auth_session_user(slot->store, token, r->now, &user);
+        if (st == DORF_OK) {
+            req.user = &user;
+            r->user_id = user.id;
+        } else if (st != DORF_ENOTFOUND) {
+            fprintf(stderr, "dorf serve: %s %s: checking the session: %s\n", r->method, r->path,
+                    dorf_ctx_errmsg(slot->ctx));
+            api_error(&res, 503, "unavailable", "the database is not answering; try again");
+            goto done;
+        }
+    }
+    if (route->roles) {
+        if (!req.user) {
+            api_error(&res, 401, "unauthorized",
+                      token ? "the session token is unknown or expired; log in again"
+                            : "this needs a session: send Authorization: Bearer TOKEN");
+            goto done;
+        }
+        if (!(req.user->roles & route->roles)) {
+            api_error(&res, 403, "forbidden", "your roles do not allow this");
+            goto done;
+        }
+    }
+    if (r->body_len > 0) {
+        if (!is_json_type(conn)) {
+            api_error(&res, 415, "unsupported_media_type",
+                      "the body must be JSON, sent as Content-Type: application/json");
+            goto done;
+        }
+        if (api_parse_body(r->body, r->body_len, s->opt.max_json_depth, &req.body, &res) != 0) {
+            goto done;
+        }
+    }
+    if (span_count > 0) {
+        if (!(params = strdup(r->path))) {
+            api_error(&res, 500, "internal", "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < span_count; i++) {
+            params[spans[i].start + spans[i].len] = '\0';
+            req.params[i] = params + spans[i].start;
+        }
+        req.param_count = span_count;
+    }
+
+    route->handler(&req, &res);
+    if (res.status == 0) {
+        fprintf(stderr, "dorf serve: %s %s: the handler gave no answer%s%s\n", r->method, r->path,
+                *dorf_ctx_errmsg(slot->ctx) ? ": " : "", dorf_ctx_errmsg(slot->ctx));
+        api_error(&res, 500, "internal", "internal error");
+    }
+
+done:
+    pool_release(s, slot);
+    json_decref(req.body);
+    free(params);
+    return send_response(conn, r, &res, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    api_server *s = cls;
+    struct request *r = *con_cls;
+    if (!r) {
+        if (!(r = request_new(conn, url, method))) {
+            return MHD_NO;
+        }
+        *con_cls = r;
+        pthread_mutex_lock(&s->flight_lock);
+        s->in_flight++;
+        pthread_mutex_unlock(&s->flight_lock);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno == ERANGE || n > s->opt.max_body_bytes) {
+                /* Refused before it is read: libmicrohttpd closes the connection after. */
+                char msg[96];
+                snprintf(msg, sizeof msg, "the body is larger than %zu bytes",
+                         s->opt.max_body_bytes);
+                return send_error(conn, r, 413, "too_large", msg);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->too_large || r->responded) {
+            return MHD_YES; /* read and dropped */
+        }
+        if (n > s->opt.max_body_bytes - r->body_len) {
+            r->too_large = 1;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
+            return MHD_YES;
+        }
+        if (r->body_len + n > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 4096;
+            while (cap < r->body_len + n) {
+                cap *= 2;
+            }
+            char *grown = realloc(r->body, cap);
+            if (!grown) {
+                return MHD_NO;
+            }
+            r->body = grown;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        return MHD_YES;
+    }
+    if (r->responded) {
+        return MHD_YES;
+    }
+    return run_request(s, conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)conn;
+    (void)toe;
+    api_server *s = cls;
+    struct request *r = *con_cls;
+    if (!r) {
+        return;
+    }
+    *con_cls = NULL;
+    write_access_log(s, r);
+    request_free(r);
+    pthread_mutex_lock(&s->flight_lock);
+    s->in_flight--;
+    pthread_cond_broadcast(&s->flight_done);
+    pthread_mutex_unlock(&s->flight_lock);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    fputs("dorf serve: libmicrohttpd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* ---- GET /health ---- */
+
+static void get_health(api_request *req, api_response *res) {
+    dorf_region_stamp stamp;
+    dorf_status st = dorf_store_stamp(req->store, &stamp);
+    if (st != DORF_OK && st != DORF_ENOTFOUND) {
+        fprintf(stderr, "dorf serve: /health: %s\n", dorf_ctx_errmsg(req->ctx));
+        api_error(res, 503, "unavailable", "the database is not answering");
+        return;
+    }
+    api_json(
+        res, 200,
+        json_pack("{s:s, s:i}", "status", "ok", "schema_version", dorf_store_version(req->store)));
+}
+
+/* GET /api: the OpenAPI 3 document, built once at start from the route tables. */
+static void get_openapi(api_request *req, api_response *res) {
+    api_json(res, 200, json_incref(req->server->openapi));
+}
+
+const api_route api_routes_server[] = {
+    {"GET", "/health", 0, get_health, "whether the server and its database answer"},
+    {"GET", "/api", 0, get_openapi, "this API's OpenAPI 3 document"},
+};
+const size_t api_routes_server_count = sizeof api_routes_server / sizeof api_routes_server[0];
+
+/* ---- life cycle ---- */
+
+static dorf_status resolve(dorf_ctx *ctx, api_server *s) {
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char port[16];
+    snprintf(port, sizeof port, "%u", s->opt.port);
+    struct addrinfo *found = NULL;
+    int rc = getaddrinfo(s->host, port, &hints, &found);
+    if (rc != 0 || !found) {
+        return dorf_fail(ctx, DORF_EINVAL, "cannot listen on %s: %s", s->host, gai_strerror(rc));
+    }
+    memcpy(&s->addr, found->ai_addr, found->ai_addrlen);
+    freeaddrinfo(found);
+    return DORF_OK;
+}
+
+static void server_free(api_server *s) {
+    api_jobs_stop(s->jobs);
+    api_events_hub_free(s->events);
+    api_ratelimit_free(s->limits);
+    json_decref(s->openapi);
+    for (unsigned i = 0; i < s->slot_count; i++) {
+        dorf_store_close(s->slots[i].store);
+        dorf_ctx_free(s->slots[i].ctx);
+    }
+    free(s->slots);
+    pthread_mutex_destroy(&s->pool_lock);
+    pthread_cond_destroy(&s->pool_free);
+    pthread_mutex_destroy(&s->log_lock);
+    pthread_mutex_destroy(&s->flight_lock);
+    pthread_cond_destroy(&s->flight_done);
+    free(s->db);
+    free(s->host);
+    free((struct dorf_server *)(void *)s);
+}
+
+dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
+                              dorf_server **out) {
+    *out = NULL;
+    dorf_server_options d;
+    dorf_server_options_init(&d);
+    if (!options->db || !*options->db) {
+        return dorf_fail(ctx, DORF_EINVAL, "no database given; pass --db FILE");
+    }
+    if (options->threads > 1024 || options->max_json_depth > 10000) {
+        return dorf_fail(ctx, DORF_EINVAL, "threads at most 1024 and JSON depth at most 10000");
+    }
+    if (api_auth_init() != 0) {
+        return dorf_fail(ctx, DORF_EIO, "cannot initialise libsodium");
+    }
+    struct dorf_server *server = calloc(1, sizeof *server);
+    if (!server) {
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+    }
+    api_server *s = &server->core;
+    s->opt = *options;
+    s->opt.host = NULL;
+    s->opt.db = NULL;
+#define DEFAULT(field)                                                                             \
+    if (!s->opt.field)                                                                             \
+    s->opt.field = d.field
+    DEFAULT(threads);
+    DEFAULT(max_connections);
+    DEFAULT(max_connections_per_ip);
+    DEFAULT(max_body_bytes);
+    DEFAULT(max_json_depth);
+    DEFAULT(connection_timeout_s);
+    DEFAULT(login_limit);
+    DEFAULT(write_limit);
+#undef DEFAULT
+    pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_cond_init(&s->pool_free, NULL);
+    pthread_mutex_init(&s->log_lock, NULL);
+    pthread_mutex_init(&s->flight_lock, NULL);
+    pthread_cond_init(&s->flight_done, NULL);
+    dorf_status st = DORF_OK;
+    s->db = strdup(options->db);
+    s->host = strdup(options->host && *options->host ? options->host : d.host);
+    s->slots = calloc(s->opt.threads, sizeof *s->slots);
+    if (!s->db || !s->host || !s->slots) {
+        st = dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+        goto fail;
+    }
+    if ((st = resolve(ctx, s)) != DORF_OK) {
+        goto fail;
+    }
+    for (unsigned i = 0; i < s->opt.threads; i++) {
+        struct pool_slot *slot = &s->slots[i];
+        s->slot_count = i + 1;
+        if (!(slot->ctx = dorf_ctx_new())) {
+            st = dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+            goto fail;
+        }
+        if ((st = dorf_store_open(slot->ctx, s->db, 0, &slot->store)) != DORF_OK) {
+            st = dorf_fail(ctx, st, "%s", dorf_ctx_errmsg(slot->ctx));
+            goto fail;
+        }
+    }
+    if ((st = api_jobs_start(ctx, s->db, API_JOBS_WORKERS, &s->jobs)) != DORF_OK) {
+        goto fail;
+    }
+    if (!(s->events = api_events_hub_new()) || !(s->limits = api_ratelimit_new(16384)) ||
+        !(s->openapi = api_openapi_document())) {
+        st = dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+        goto fail;
+    }
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+    if (s->addr.ss_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    /* The logger comes first, so that libmicrohttpd's messages about the other options use it. */
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)s->opt.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
+        MHD_OPTION_THREAD_POOL_SIZE, s->opt.threads > 1 ? s->opt.threads : 0u,
+        MHD_OPTION_CONNECTION_LIMIT, s->opt.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        s->opt.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, s->opt.connection_timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    if (!s->daemon) {
+        st = dorf_fail(ctx, DORF_EIO,
+                       "cannot listen on %s port %u (in use, or not an address of this "
+                       "machine?)",
+                       s->host, s->opt.port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info && info->port ? info->port : s->opt.port;
+    *out = server;
+    return DORF_OK;
+
+fail:
+    server_free(s);
+    return st;
+}
+
+unsigned dorf_server_port(const dorf_server *server) {
+    return server->core.port;
+}
+
+void dorf_server_stop(dorf_server *server) {
+    if (!server) {
+        return;
+    }
+    api_server *s = &server->core;
+    if (s->daemon) {
+        /* Stop accepting: new connections are refused from here on. */
+        MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+        if (listen_fd != MHD_INVALID_SOCKET) {
+            close(listen_fd);
+        }
+        /* Open event streams end now instead of holding the stop for the whole timeout. */
+        if (s->events) {
+            api_events_hub_close(s->events);
+        }
+        /* Let the requests already begun finish, for at most the connection timeout. */
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += s->opt.connection_timeout_s;
+        pthread_mutex_lock(&s->flight_lock);
+        while (s->in_flight > 0) {
+            if (pthread_cond_timedwait(&s->flight_done, &s->flight_lock, &deadline) == ETIMEDOUT) {
+                break;
+            }
+        }
+        pthread_mutex_unlock(&s->flight_lock);
+        MHD_stop_daemon(s->daemon);
+    }
+    server_free(s);
+}
