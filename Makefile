@@ -1,6 +1,7 @@
 # dorf: the two commands the README opens with, and a few for developers.
 #
-#   make demo   install what is missing, build, import the sample region, show what it holds
+#   make demo   install what is missing, build, import the sample region, show what it holds,
+#               then serve the village platform's API on 127.0.0.1:8080 until Ctrl-C
 #   make test   install what is missing, build, run the whole suite plain and under ASan+UBSan,
 #               then a short run of every fuzz target
 #
@@ -10,6 +11,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DB ?= demo/region.dorf
 DEMO_EXTRACT ?= data-samples/north-bayreuth.osm.pbf
 FUZZ_SECONDS ?= 20
+DEMO_LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all deps deps-postgres build release asan fuzz demo test test-plain test-asan test-fuzz bench clean
 
@@ -59,6 +61,9 @@ demo: release
 		demo/isochrone-walk.geojson:#e65100,1,#ff980040 demo/route-bike.geojson:#1565c0,3,none \
 		demo/lieferbar.geojson:#2e7d32,2,none
 	@echo "  map: demo/map.svg$$(test -f demo/map.png && echo ' and demo/map.png')"
+	@echo
+	@echo "The village platform (dorf serve) on $(DEMO_LISTEN):"
+	@scripts/demo-serve build/release/cli/dorf $(DEMO_DB) $(DEMO_LISTEN)
 
 # The release build is made too, so that a change that breaks `make demo` cannot pass.
 test: deps-postgres build release asan fuzz
