@@ -28,7 +28,7 @@ dorf_status sqlite_store_exec(struct sqlite_store *s, const char *sql);
 /*
  * The SQLite store behind `store`, or NULL (with a DORF_EINVAL message in its context) when
  * `store` is another backend: the platform's store functions (store_sqlite_accounts.c,
- * store_sqlite_market.c) exist only for SQLite so far.
+ * _shops.c, _products.c, _orders.c, _parcels.c, _posts.c) exist only for SQLite so far.
  */
 struct sqlite_store *sqlite_store_of(dorf_store *store);
 

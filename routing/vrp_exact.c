@@ -1,7 +1,8 @@
 /*
  * vrp_exact.c: optimal plans for small pickup-and-delivery problems (dorf_vrp_solve_exact in
  * dorf/vrp.h), the oracle the heuristic is tested against. It is a route-enumeration
- * (set-packing) method in two steps.
+ * (set-packing) method in two steps: this file enumerates the routes and builds the plan;
+ * vrp_exact_mip.c chooses among the routes with GLPK.
  *
  * 1. Routes. Vehicles that cannot be told apart (same start, end, window, capacity, profile and
  * travel limit, no fixed tasks, no requests bound to them) form one class and are enumerated
@@ -21,19 +22,11 @@
  * (1991), without its column generation: every column is generated up front, hence the size
  * limit DORF_VRP_EXACT_MAX_REQUESTS (sets as bitmasks).
  *
- * 2. Choice. A GLPK MIP has a binary column per kept route; rows: each request covered at
- * most once (exactly once when bound to a vehicle or fixed), each class used at most as often
- * as it has vehicles (a vehicle with fixed tasks exactly once). The ranking of dorf/vrp.h is
- * solved lexicographically, each stage keeping the previous optimum as a constraint:
- * (1) most required requests served, (2) fewest routes, (3) least travel plus penalties of
- * the optional requests left out. Each stage starts from the previous one's optimum (see
- * run_stage for how GLPK is driven). The chosen routes of a class go to its vehicles in index
- * order; each route's schedule is its earliest one. A problem whose bound requests or fixed
- * tasks cannot all be served is refused with DORF_EINVAL: no plan obeys it. The time limit
- * covers both steps.
+ * 2. Choice (vrp_exact_mip.c): a lexicographic GLPK MIP picks the best set of kept routes.
+ * The chosen routes of a class go to its vehicles in index order; each route's schedule is its
+ * earliest one. A problem whose bound requests or fixed tasks cannot all be served is refused
+ * with DORF_EINVAL: no plan obeys it. The time limit covers both steps.
  */
-#include <glpk.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,29 +35,13 @@
 
 #include "dorf/alloc.h"
 #include "dorf/vrp.h"
+#include "vrp_exact_internal.h"
 
 /* Partial routes kept over all classes before the problem counts as too large. */
 #define MAX_LABELS 5000000u
 /* Nodes of a class's search: the tasks (at most two per request), its start and its end. */
 #define MAX_NODES (2 * DORF_VRP_EXACT_MAX_REQUESTS + 2)
 #define NONE UINT32_MAX
-
-typedef struct vclass {
-    uint32_t first; /* its lowest vehicle index, whose data the search uses */
-    uint32_t count;
-    int forced;       /* the vehicle has fixed tasks: exactly one route */
-    uint32_t avail;   /* requests its routes may serve, beyond those fixed in it */
-    size_t col_begin; /* its columns in the column list */
-    size_t col_end;
-} vclass;
-
-/* A kept route: the cheapest of its class for its set of requests. */
-typedef struct column {
-    uint32_t cls;
-    uint32_t set;
-    uint32_t hist; /* its last stop in the history */
-    double travel;
-} column;
 
 /* A partial route of the labelling search. */
 typedef struct label {
@@ -80,45 +57,6 @@ typedef struct label {
     uint8_t dead;      /* dominated by a later label of its layer */
 } label;
 
-typedef struct exact {
-    dorf_ctx *ctx;
-    const dorf_vrp_problem *p;
-    size_t nreq;
-    size_t ntask;
-    double started_s;
-    double time_limit_s;
-    uint32_t *req_of_task; /* [ntask] */
-    uint32_t parcels;      /* requests with a delivery */
-    uint32_t required;     /* requests with penalty 0 */
-    uint32_t fixed;        /* requests with a task fixed in some vehicle */
-    uint32_t *class_of;    /* [vehicle_count] */
-    vclass *classes;
-    size_t class_count;
-    /* The history of partial routes, all classes: (parent + 1) << 5 | task; parent + 1 == 0
-       marks the first stop of a route. */
-    uint32_t *hist;
-    size_t hist_count;
-    size_t hist_cap;
-    column *cols;
-    size_t col_count;
-    size_t col_cap;
-    /* the search's working memory */
-    label *cur;
-    size_t cur_count;
-    size_t cur_cap;
-    label *nxt;
-    size_t nxt_count;
-    size_t nxt_cap;
-    uint64_t *tkeys; /* hash table: key of a layer's labels -> first label with it */
-    uint32_t *theads;
-    uint32_t *tgen; /* the layer that last used the slot */
-    uint32_t gen;   /* the current layer's stamp */
-    size_t tcap;
-    size_t tused;
-    double *best_travel; /* [1 << nreq] for the class being searched */
-    uint32_t *best_hist;
-} exact;
-
 /* The class's view of the problem: nodes 0..ntask-1 are tasks, then start, then end. */
 typedef struct cview {
     const dorf_vrp_vehicle *veh;
@@ -128,13 +66,13 @@ typedef struct cview {
     double sp[MAX_NODES][MAX_NODES]; /* shortest paths over the nodes: lower bounds */
 } cview;
 
-static double now_s(void) {
+double vrp_exact_now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static dorf_status time_is_up(exact *x, const char *during) {
+dorf_status vrp_exact_time_is_up(exact *x, const char *during) {
     return dorf_fail(x->ctx, DORF_EIO,
                      "exact VRP: time limit of %g s exceeded while %s (%zu requests, %zu "
                      "vehicles)",
@@ -142,10 +80,10 @@ static dorf_status time_is_up(exact *x, const char *during) {
 }
 
 static int out_of_time(const exact *x) {
-    return x->time_limit_s > 0 && now_s() - x->started_s > x->time_limit_s;
+    return x->time_limit_s > 0 && vrp_exact_now_s() - x->started_s > x->time_limit_s;
 }
 
-static dorf_status no_memory(exact *x) {
+dorf_status vrp_exact_no_memory(exact *x) {
     return dorf_fail(x->ctx, DORF_ENOMEM, "exact VRP: out of memory");
 }
 
@@ -165,7 +103,7 @@ static dorf_status prepare(exact *x) {
     uint32_t *bound = dorf_calloc(nveh ? nveh : 1, sizeof *bound); /* requests bound to v */
     if (!x->req_of_task || !x->class_of || !x->classes || !bound) {
         free(bound);
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     uint32_t everything = (uint32_t)((1u << x->nreq) - 1);
     uint32_t bound_any = 0;
@@ -256,7 +194,7 @@ static dorf_status push_hist(exact *x, uint32_t parent, uint32_t task, uint32_t 
                          MAX_LABELS, x->nreq);
     }
     if (dorf_grow((void **)&x->hist, &x->hist_cap, x->hist_count + 1, sizeof *x->hist) != 0) {
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     *id = (uint32_t)x->hist_count;
     x->hist[x->hist_count++] = (parent == NONE ? 0 : (parent + 1) << 5) | task;
@@ -294,7 +232,7 @@ static dorf_status table_reset(exact *x) {
         x->theads = dorf_malloc(cap * sizeof *x->theads);
         x->tgen = dorf_calloc(cap, sizeof *x->tgen);
         if (!x->tkeys || !x->theads || !x->tgen) {
-            return no_memory(x);
+            return vrp_exact_no_memory(x);
         }
         x->tcap = cap;
     }
@@ -318,7 +256,7 @@ static dorf_status table_grow(exact *x) {
         free(keys);
         free(heads);
         free(gen);
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     x->tkeys = keys;
     x->theads = heads;
@@ -372,7 +310,7 @@ static dorf_status insert_label(exact *x, const label *l) {
                          MAX_LABELS, x->nreq);
     }
     if (dorf_grow((void **)&x->nxt, &x->nxt_cap, x->nxt_count + 1, sizeof *x->nxt) != 0) {
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     uint32_t id = (uint32_t)x->nxt_count++;
     x->nxt[id] = *l;
@@ -538,7 +476,7 @@ static dorf_status enumerate_class(exact *x, size_t c) {
         return st;
     }
     if (dorf_grow((void **)&x->cur, &x->cur_cap, 1, sizeof *x->cur) != 0) {
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     x->cur[0] = root;
     x->cur_count = 1;
@@ -576,7 +514,7 @@ static dorf_status enumerate_class(exact *x, size_t c) {
                 }
             }
             if ((++steps & 1023) == 0 && out_of_time(x)) {
-                return time_is_up(x, "enumerating routes");
+                return vrp_exact_time_is_up(x, "enumerating routes");
             }
         }
         st = next_layer(x);
@@ -590,7 +528,7 @@ static dorf_status enumerate_class(exact *x, size_t c) {
             continue;
         }
         if (dorf_grow((void **)&x->cols, &x->col_cap, x->col_count + 1, sizeof *x->cols) != 0) {
-            return no_memory(x);
+            return vrp_exact_no_memory(x);
         }
         column *col = &x->cols[x->col_count++];
         col->cls = (uint32_t)c;
@@ -602,7 +540,7 @@ static dorf_status enumerate_class(exact *x, size_t c) {
     return DORF_OK;
 }
 
-static dorf_status infeasible(exact *x) {
+dorf_status vrp_exact_infeasible(exact *x) {
     return dorf_fail(x->ctx, DORF_EINVAL,
                      "exact VRP: no plan serves every request bound to a vehicle together with "
                      "every vehicle's fixed tasks");
@@ -640,249 +578,6 @@ static dorf_status check_coverable(exact *x) {
     return DORF_OK;
 }
 
-/* A stage's MIP and what it may start from. */
-typedef struct stage {
-    const char *doing;   /* for messages: "using the fewest vehicles" */
-    const double *start; /* [1 + columns]: a feasible 0/1 solution to offer, or NULL */
-    int offered;
-    int pump; /* run GLPK's feasibility pump */
-} stage;
-
-/* Offers the previous stage's optimum, still feasible, as the first incumbent. */
-static void offer_incumbent(glp_tree *tree, void *info) {
-    stage *sg = info;
-    if (glp_ios_reason(tree) == GLP_IHEUR && sg->start && !sg->offered) {
-        sg->offered = 1;
-        glp_ios_heur_sol(tree, sg->start);
-    }
-}
-
-/* GLPK's time limit for what is left of the budget, in ms; 0 when no time is left. */
-static int time_left_ms(const exact *x) {
-    if (x->time_limit_s <= 0) {
-        return INT_MAX;
-    }
-    double left_ms = (x->time_limit_s - (now_s() - x->started_s)) * 1000.0;
-    if (left_ms < 1) {
-        return 0;
-    }
-    return left_ms >= INT_MAX ? INT_MAX : (int)ceil(left_ms);
-}
-
-/*
- * One stage of the lexicographic MIP; *obj is its optimum. GLPK's branch and bound struggles
- * with set packing (it branches on single routes), and on the first 14 parcels of Li & Lim's
- * lc2, lr2 and lrc2 instances the three stages took up to 45 s with its defaults. So: the MIP
- * presolver is off (it slowed these models down, and without it the previous stage's optimum
- * can be offered as the first incumbent, which prunes most of the tree); the previous optima
- * are equalities, not bounds with slack, which keeps the relaxations tight; and stage 2, whose
- * bound is easy but whose incumbent is weak, runs the feasibility pump to find a plan with
- * that few routes. The MIP now takes at most about 1 s on those instances.
- */
-static dorf_status run_stage(exact *x, glp_prob *lp, stage *sg, double *obj) {
-    glp_smcp lp_parm;
-    glp_init_smcp(&lp_parm);
-    lp_parm.msg_lev = GLP_MSG_OFF;
-    lp_parm.tm_lim = time_left_ms(x);
-    if (lp_parm.tm_lim == 0) {
-        return time_is_up(x, sg->doing);
-    }
-    int rc = glp_simplex(lp, &lp_parm);
-    if (rc == GLP_ETMLIM) {
-        return time_is_up(x, sg->doing);
-    }
-    if (rc != 0) {
-        return dorf_fail(x->ctx, DORF_EIO, "exact VRP: GLPK failed while %s (glp_simplex: %d)",
-                         sg->doing, rc);
-    }
-    int status = glp_get_status(lp);
-    if (status == GLP_NOFEAS) {
-        return infeasible(x);
-    }
-    if (status != GLP_OPT) {
-        return dorf_fail(x->ctx, DORF_EIO,
-                         "exact VRP: GLPK found no LP optimum while %s (glp_get_status: %d)",
-                         sg->doing, status);
-    }
-    glp_iocp parm;
-    glp_init_iocp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.presolve = GLP_OFF;
-    parm.cb_func = offer_incumbent;
-    parm.cb_info = sg;
-    parm.fp_heur = sg->pump ? GLP_ON : GLP_OFF;
-    parm.tm_lim = time_left_ms(x);
-    if (parm.tm_lim == 0) {
-        return time_is_up(x, sg->doing);
-    }
-    rc = glp_intopt(lp, &parm);
-    if (rc == GLP_ETMLIM) {
-        return time_is_up(x, sg->doing);
-    }
-    if (rc == GLP_ENOPFS) {
-        return infeasible(x);
-    }
-    if (rc != 0) {
-        return dorf_fail(x->ctx, DORF_EIO, "exact VRP: GLPK failed while %s (glp_intopt: %d)",
-                         sg->doing, rc);
-    }
-    status = glp_mip_status(lp);
-    if (status == GLP_NOFEAS) {
-        return infeasible(x);
-    }
-    if (status != GLP_OPT) {
-        return dorf_fail(x->ctx, DORF_EIO,
-                         "exact VRP: GLPK found no optimum while %s (glp_mip_status: %d)",
-                         sg->doing, status);
-    }
-    *obj = glp_mip_obj_val(lp);
-    return DORF_OK;
-}
-
-/* Keeps the MIP's solution in `sol` (1-based, as GLPK's columns). */
-static void keep_solution(glp_prob *lp, size_t ncol, double *sol) {
-    for (size_t j = 1; j <= ncol; j++) {
-        sol[j] = glp_mip_col_val(lp, (int)j) > 0.5 ? 1 : 0;
-    }
-}
-
-/* The MIP over the columns, rank by rank; chosen[j] = 1 for the routes of the optimum. */
-static dorf_status choose(exact *x, unsigned char *chosen) {
-    const dorf_vrp_problem *p = x->p;
-    size_t nreq = x->nreq;
-    size_t ncls = x->class_count;
-    size_t ncol = x->col_count;
-    int row_required = (int)(nreq + ncls + 1);
-    int row_routes = row_required + 1;
-    size_t max_nz = ncol * (nreq + 3) + 1;
-    if (ncol >= (size_t)INT_MAX || max_nz >= (size_t)INT_MAX) {
-        return dorf_fail(x->ctx, DORF_ENOMEM,
-                         "exact VRP: problem too large for the exact solver (%zu routes)", ncol);
-    }
-    int *ia = dorf_malloc(max_nz * sizeof *ia);
-    int *ja = dorf_malloc(max_nz * sizeof *ja);
-    double *ar = dorf_malloc(max_nz * sizeof *ar);
-    double *sol = dorf_malloc((ncol + 1) * sizeof *sol);
-    glp_prob *lp = NULL;
-    dorf_status st = DORF_OK;
-    if (!ia || !ja || !ar || !sol) {
-        st = no_memory(x);
-        goto done;
-    }
-    lp = glp_create_prob();
-    glp_add_rows(lp, row_routes);
-    glp_add_cols(lp, (int)ncol);
-    for (size_t r = 0; r < nreq; r++) {
-        int must = p->requests[r].vehicle != DORF_VRP_NONE || (x->fixed & (1u << r));
-        glp_set_row_bnds(lp, (int)r + 1, must ? GLP_FX : GLP_UP, must ? 1 : 0, 1);
-    }
-    for (size_t c = 0; c < ncls; c++) {
-        const vclass *k = &x->classes[c];
-        glp_set_row_bnds(lp, (int)(nreq + c) + 1, k->forced ? GLP_FX : GLP_UP, k->forced ? 1 : 0,
-                         (double)k->count);
-    }
-    glp_set_row_bnds(lp, row_required, GLP_FR, 0, 0);
-    glp_set_row_bnds(lp, row_routes, GLP_FR, 0, 0);
-    int nz = 0;
-    uint32_t coverable = 0;
-    for (size_t j = 0; j < ncol; j++) {
-        const column *col = &x->cols[j];
-        int cj = (int)j + 1;
-        coverable |= col->set;
-        glp_set_col_kind(lp, cj, GLP_BV);
-        for (uint32_t set = col->set; set; set &= set - 1) {
-            nz++;
-            ia[nz] = __builtin_ctz(set) + 1;
-            ja[nz] = cj;
-            ar[nz] = 1;
-        }
-        nz++;
-        ia[nz] = (int)(nreq + col->cls) + 1;
-        ja[nz] = cj;
-        ar[nz] = 1;
-        int served_required = __builtin_popcount(col->set & x->required);
-        if (served_required > 0) {
-            nz++;
-            ia[nz] = row_required;
-            ja[nz] = cj;
-            ar[nz] = served_required;
-        }
-        nz++;
-        ia[nz] = row_routes;
-        ja[nz] = cj;
-        ar[nz] = 1;
-    }
-    glp_load_matrix(lp, nz, ia, ja, ar);
-
-    /* 1: most required requests served. */
-    double best = 0;
-    stage sg = {"serving the most required requests", NULL, 0, 0};
-    glp_set_obj_dir(lp, GLP_MAX);
-    for (size_t j = 0; j < ncol; j++) {
-        glp_set_obj_coef(lp, (int)j + 1, __builtin_popcount(x->cols[j].set & x->required));
-    }
-    st = run_stage(x, lp, &sg, &best);
-    if (st) {
-        goto done;
-    }
-    keep_solution(lp, ncol, sol);
-    int served = (int)floor(best + 0.5);
-    /* The optima are whole numbers: stating them exactly keeps the relaxations tight. */
-    glp_set_row_bnds(lp, row_required, GLP_FX, served, served);
-    if (served == __builtin_popcount(x->required & coverable)) {
-        /* Equivalent, but the branch and bound goes much faster with it spelt out. */
-        for (uint32_t set = x->required & coverable; set; set &= set - 1) {
-            glp_set_row_bnds(lp, __builtin_ctz(set) + 1, GLP_FX, 1, 1);
-        }
-    }
-
-    /* 2: fewest routes. */
-    sg.doing = "using the fewest vehicles";
-    sg.start = sol;
-    sg.offered = 0;
-    sg.pump = 1;
-    glp_set_obj_dir(lp, GLP_MIN);
-    for (size_t j = 0; j < ncol; j++) {
-        glp_set_obj_coef(lp, (int)j + 1, 1);
-    }
-    st = run_stage(x, lp, &sg, &best);
-    if (st) {
-        goto done;
-    }
-    keep_solution(lp, ncol, sol);
-    double routes = floor(best + 0.5);
-    glp_set_row_bnds(lp, row_routes, GLP_FX, routes, routes);
-
-    /* 3: least travel plus penalties of the optional requests left out, that is least travel
-       minus the penalties of those served (their sum is a constant). */
-    sg.doing = "minimising the cost";
-    sg.offered = 0;
-    sg.pump = 0;
-    for (size_t j = 0; j < ncol; j++) {
-        double coef = x->cols[j].travel;
-        for (uint32_t set = x->cols[j].set & ~x->required; set; set &= set - 1) {
-            coef -= p->requests[__builtin_ctz(set)].penalty;
-        }
-        glp_set_obj_coef(lp, (int)j + 1, coef);
-    }
-    st = run_stage(x, lp, &sg, &best);
-    if (st) {
-        goto done;
-    }
-    for (size_t j = 0; j < ncol; j++) {
-        chosen[j] = glp_mip_col_val(lp, (int)j + 1) > 0.5;
-    }
-done:
-    if (lp) {
-        glp_delete_prob(lp);
-    }
-    free(ia);
-    free(ja);
-    free(ar);
-    free(sol);
-    return st;
-}
-
 /* Fills route `out` of vehicle `v` from column `col`, with its earliest schedule. */
 static dorf_status fill_route(exact *x, uint32_t v, const column *col, dorf_vrp_route *out) {
     const dorf_vrp_problem *p = x->p;
@@ -895,7 +590,7 @@ static dorf_status fill_route(exact *x, uint32_t v, const column *col, dorf_vrp_
     out->tasks = dorf_malloc(n * sizeof *out->tasks);
     out->service_start = dorf_malloc(n * sizeof *out->service_start);
     if (!out->tasks || !out->service_start) {
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     out->task_count = n;
     size_t i = n;
@@ -937,7 +632,7 @@ static dorf_status build_solution(exact *x, const unsigned char *chosen, dorf_vr
     out->routes = dorf_calloc(count ? count : 1, sizeof *out->routes);
     if (!cursor || !out->routes) {
         free(cursor);
-        return no_memory(x);
+        return vrp_exact_no_memory(x);
     }
     for (size_t c = 0; c < x->class_count; c++) {
         cursor[c] = x->classes[c].col_begin;
@@ -970,7 +665,7 @@ static dorf_status build_solution(exact *x, const unsigned char *chosen, dorf_vr
     if (unserved > 0) {
         out->unserved = dorf_malloc(unserved * sizeof *out->unserved);
         if (!out->unserved) {
-            return no_memory(x);
+            return vrp_exact_no_memory(x);
         }
     }
     out->cost = out->travel;
@@ -1024,7 +719,7 @@ dorf_status dorf_vrp_solve_exact(dorf_ctx *ctx, const dorf_vrp_problem *problem,
     x.p = problem;
     x.nreq = problem->request_count;
     x.ntask = problem->task_count;
-    x.started_s = now_s();
+    x.started_s = vrp_exact_now_s();
     x.time_limit_s = time_limit_s;
     unsigned char *chosen = NULL;
     size_t nsets = (size_t)1 << x.nreq;
@@ -1035,7 +730,7 @@ dorf_status dorf_vrp_solve_exact(dorf_ctx *ctx, const dorf_vrp_problem *problem,
     x.best_travel = dorf_malloc(nsets * sizeof *x.best_travel);
     x.best_hist = dorf_malloc(nsets * sizeof *x.best_hist);
     if (!x.best_travel || !x.best_hist) {
-        st = no_memory(&x);
+        st = vrp_exact_no_memory(&x);
         goto fail;
     }
     for (size_t c = 0; c < x.class_count; c++) {
@@ -1050,11 +745,11 @@ dorf_status dorf_vrp_solve_exact(dorf_ctx *ctx, const dorf_vrp_problem *problem,
     }
     chosen = dorf_calloc(x.col_count ? x.col_count : 1, 1);
     if (!chosen) {
-        st = no_memory(&x);
+        st = vrp_exact_no_memory(&x);
         goto fail;
     }
     if (x.col_count > 0) {
-        st = choose(&x, chosen);
+        st = vrp_exact_choose(&x, chosen);
         if (st) {
             goto fail;
         }

@@ -128,6 +128,7 @@ static void test_a_parcel_goes_from_open_to_delivered_with_its_order(void) {
     CHECK_EQ_INT(dorf_store_parcel_delivered(s, vol, 1, 2200), DORF_OK);
     CHECK_EQ_INT(query_int("life.dorf", "SELECT state = 'delivered' FROM shop_order WHERE id = 1"),
                  1);
+    CHECK_EQ_INT(query_int("life.dorf", "SELECT updated_at FROM shop_order WHERE id = 1"), 2200);
     dorf_parcel p;
     CHECK_EQ_INT(dorf_store_parcel_get(s, arena, vol, 1, &p), DORF_OK);
     CHECK_EQ_INT(p.state, DORF_PARCEL_DELIVERED);

@@ -297,17 +297,10 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
  * shop, drop-off at the order's, ready now, due within DORF_MARKET_DELIVERY_WINDOW_S, size 1);
  * and an audit log row. DORF_ENOTFOUND when the order is not the user's, DORF_ECONFLICT
  * ("order 5 is 'ready'; it cannot become 'accepted'") when the move is illegal or not this
- * user's to make, DORF_EIO.
+ * user's to make, DORF_EIO. LieferBar's move, handed over to delivered, is not made here: it
+ * travels with the parcel (dorf_store_parcel_delivered in dorf/lieferbar_store.h).
  */
 dorf_status dorf_store_order_transition(dorf_store *store, int64_t user_id, int64_t order_id,
                                         dorf_order_state to, int64_t now);
-
-/*
- * LieferBar's side: marks the handed-over order `order_id` delivered and its parcel too,
- * recording `volunteer_id` (0: nobody in particular) in the audit log. The caller checks that
- * the volunteer carried the parcel. DORF_ENOTFOUND, DORF_ECONFLICT (not handed over), DORF_EIO.
- */
-dorf_status dorf_store_order_deliver(dorf_store *store, int64_t volunteer_id, int64_t order_id,
-                                     int64_t now);
 
 #endif
