@@ -85,66 +85,84 @@ static int cmp_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* The requests of route r, sorted and each once, into pool->scratch; returns how many. */
+static uint32_t request_set(vrp_pool *pool, const vrp_route *r) {
+    const vrp_model *m = pool->m;
+    uint32_t n = 0;
+    for (uint32_t k = 1; k <= r->n; k++)
+        pool->scratch[n++] = m->request_of[r->node[k]];
+    qsort(pool->scratch, n, sizeof *pool->scratch, cmp_u32);
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (w == 0 || pool->scratch[w - 1] != pool->scratch[i])
+            pool->scratch[w++] = pool->scratch[i];
+    return w;
+}
+
+/*
+ * The hash slot of the route of class `cls` serving the request set in pool->scratch[0 ..
+ * n): the slot holding it, or the empty slot where it would go. *hash receives its hash.
+ */
+static uint32_t *find_slot(vrp_pool *pool, uint32_t cls, uint32_t n, uint64_t *hash) {
+    uint64_t h = 0xcbf29ce484222325ULL ^ cls;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ pool->scratch[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    *hash = h;
+    size_t mask = pool->slot_count - 1;
+    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        uint32_t idx = pool->slots[slot];
+        if (idx == 0)
+            return &pool->slots[slot];
+        const pool_route *pr = &pool->routes[idx - 1];
+        if (pr->hash == h && pr->cls == cls && pr->request_count == n &&
+            memcmp(&pool->request_ids[pr->requests], pool->scratch, n * sizeof(uint32_t)) == 0)
+            return &pool->slots[slot];
+    }
+}
+
 void vrp_pool_add_route(vrp_pool *pool, const vrp_route *r) {
     const vrp_model *m = pool->m;
     if (r->n == 0 || pool->failed)
         return;
-    uint32_t nreq = 0;
-    for (uint32_t k = 1; k <= r->n; k++)
-        pool->scratch[nreq++] = m->request_of[r->node[k]];
-    qsort(pool->scratch, nreq, sizeof *pool->scratch, cmp_u32);
-    uint32_t w = 0;
-    for (uint32_t i = 0; i < nreq; i++)
-        if (w == 0 || pool->scratch[w - 1] != pool->scratch[i])
-            pool->scratch[w++] = pool->scratch[i];
-    nreq = w;
+    uint32_t nreq = request_set(pool, r);
     uint32_t cls = m->vclass[r->vehicle];
-    uint64_t h = 0xcbf29ce484222325ULL ^ cls;
-    for (uint32_t i = 0; i < nreq; i++)
-        h = (h ^ pool->scratch[i]) * 0x100000001b3ULL;
-    h ^= h >> 29;
-    size_t mask = pool->slot_count - 1;
-    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
-        uint32_t idx = pool->slots[slot];
-        if (idx == 0) {
-            if (pool->count >= pool->max_routes)
-                return;
-            if (dorf_grow((void **)&pool->routes, &pool->cap, pool->count + 1,
-                          sizeof *pool->routes) ||
-                dorf_grow((void **)&pool->request_ids, &pool->request_cap,
-                          pool->request_used + nreq, sizeof *pool->request_ids) ||
-                dorf_grow((void **)&pool->task_ids, &pool->task_cap, pool->task_used + r->n,
-                          sizeof *pool->task_ids)) {
-                pool->failed = 1;
-                return;
-            }
-            pool_route *pr = &pool->routes[pool->count];
-            pr->hash = h;
-            pr->cls = cls;
-            pr->request_count = nreq;
-            pr->task_count = r->n;
-            pr->vehicle = r->vehicle;
-            pr->requests = pool->request_used;
-            pr->tasks = pool->task_used;
+    uint64_t h;
+    uint32_t *slot = find_slot(pool, cls, nreq, &h);
+    if (*slot) {
+        /* Known: keep the cheaper order. */
+        pool_route *pr = &pool->routes[*slot - 1];
+        if (r->travel < pr->travel - 1e-9 && pr->task_count == r->n) {
             pr->travel = r->travel;
-            memcpy(&pool->request_ids[pr->requests], pool->scratch, nreq * sizeof(uint32_t));
+            pr->vehicle = r->vehicle;
             memcpy(&pool->task_ids[pr->tasks], &r->node[1], r->n * sizeof(uint32_t));
-            pool->request_used += nreq;
-            pool->task_used += r->n;
-            pool->slots[slot] = (uint32_t)++pool->count;
-            return;
         }
-        pool_route *pr = &pool->routes[idx - 1];
-        if (pr->hash == h && pr->cls == cls && pr->request_count == nreq &&
-            memcmp(&pool->request_ids[pr->requests], pool->scratch, nreq * sizeof(uint32_t)) == 0) {
-            if (r->travel < pr->travel - 1e-9 && pr->task_count == r->n) {
-                pr->travel = r->travel;
-                pr->vehicle = r->vehicle;
-                memcpy(&pool->task_ids[pr->tasks], &r->node[1], r->n * sizeof(uint32_t));
-            }
-            return;
-        }
+        return;
     }
+    if (pool->count >= pool->max_routes)
+        return;
+    if (dorf_grow((void **)&pool->routes, &pool->cap, pool->count + 1, sizeof *pool->routes) ||
+        dorf_grow((void **)&pool->request_ids, &pool->request_cap, pool->request_used + nreq,
+                  sizeof *pool->request_ids) ||
+        dorf_grow((void **)&pool->task_ids, &pool->task_cap, pool->task_used + r->n,
+                  sizeof *pool->task_ids)) {
+        pool->failed = 1;
+        return;
+    }
+    pool_route *pr = &pool->routes[pool->count];
+    pr->hash = h;
+    pr->cls = cls;
+    pr->request_count = nreq;
+    pr->task_count = r->n;
+    pr->vehicle = r->vehicle;
+    pr->requests = pool->request_used;
+    pr->tasks = pool->task_used;
+    pr->travel = r->travel;
+    memcpy(&pool->request_ids[pr->requests], pool->scratch, nreq * sizeof(uint32_t));
+    memcpy(&pool->task_ids[pr->tasks], &r->node[1], r->n * sizeof(uint32_t));
+    pool->request_used += nreq;
+    pool->task_used += r->n;
+    *slot = (uint32_t)++pool->count;
 }
 
 void vrp_pool_add_plan(vrp_pool *pool, const vrp_plan *plan) {
@@ -168,34 +186,24 @@ static void give_incumbent(glp_tree *tree, void *info) {
 
 /* Index of the pool route equal to plan route r (it was added before), or SIZE_MAX. */
 static size_t find_route(vrp_pool *pool, const vrp_route *r) {
-    const vrp_model *m = pool->m;
-    uint32_t nreq = 0;
-    for (uint32_t k = 1; k <= r->n; k++)
-        pool->scratch[nreq++] = m->request_of[r->node[k]];
-    qsort(pool->scratch, nreq, sizeof *pool->scratch, cmp_u32);
-    uint32_t w = 0;
-    for (uint32_t i = 0; i < nreq; i++)
-        if (w == 0 || pool->scratch[w - 1] != pool->scratch[i])
-            pool->scratch[w++] = pool->scratch[i];
-    nreq = w;
-    uint32_t cls = m->vclass[r->vehicle];
-    for (size_t i = 0; i < pool->count; i++) {
-        const pool_route *pr = &pool->routes[i];
-        if (pr->cls == cls && pr->request_count == nreq &&
-            memcmp(&pool->request_ids[pr->requests], pool->scratch, nreq * sizeof(uint32_t)) == 0)
-            return i;
-    }
-    return SIZE_MAX;
+    uint32_t n = request_set(pool, r);
+    uint64_t h;
+    uint32_t *slot = find_slot(pool, pool->m->vclass[r->vehicle], n, &h);
+    return *slot ? *slot - 1 : SIZE_MAX;
 }
 
 dorf_status vrp_pool_recombine(dorf_ctx *ctx, vrp_pool *pool, vrp_plan *plan, double time_limit_s,
                                int *improved) {
     const vrp_model *m = pool->m;
     *improved = 0;
-    if (pool->count == 0)
-        return DORF_OK;
-    /* The plan's own routes must be columns, so that GLPK can start from it. */
+    if (pool->count == 0 || pool->failed)
+        return DORF_OK; /* nothing to choose from, or no memory to hold the plan's routes */
+    /* The plan's own routes must be columns, so that GLPK can start from it: room for them
+       even in a full pool. */
+    size_t cap = pool->max_routes;
+    pool->max_routes = pool->count + m->vehicle_count;
     vrp_pool_add_plan(pool, plan);
+    pool->max_routes = cap > pool->count ? cap : pool->count;
     size_t n = pool->count;
     int rows_req = (int)m->request_count;
     int rows = rows_req + (int)m->class_count;

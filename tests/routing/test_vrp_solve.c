@@ -18,6 +18,8 @@
 #include "dorf/context.h"
 #include "dorf/vrp.h"
 #include "vrp_checker.c"
+#include "vrp_internal.h"
+#include "vrp_search.h"
 
 #define MAX_LOC 40
 #define MAX_REQ 16
@@ -389,6 +391,37 @@ static void test_bad_problems_and_options_are_refused(void) {
     dorf_ctx_free(ctx);
 }
 
+/* A pool that is full still takes the plan it recombines from, and never loses it. */
+static void test_a_full_route_pool_still_recombines(void) {
+    static inst in;
+    rng_state = 31;
+    random_problem(&in, 10, 3);
+    dorf_ctx *ctx = dorf_ctx_new();
+    vrp_model m;
+    vrp_pool *pool = NULL;
+    vrp_search *search = NULL;
+    CHECK_EQ_INT(vrp_model_init(ctx, &in.p, &m), DORF_OK);
+    CHECK_EQ_INT(vrp_pool_new(&m, 1, &pool), DORF_OK);
+    CHECK_EQ_INT(vrp_search_new(&m, pool, 7, &search), DORF_OK);
+    CHECK_EQ_INT(vrp_search_construct(search), DORF_OK);
+    vrp_search_run_options ro = {0};
+    ro.deadline = vrp_now() + 60;
+    ro.max_iterations = 200;
+    CHECK_EQ_INT(vrp_search_run(search, &ro), DORF_OK);
+    vrp_plan *best = vrp_search_best(search);
+    double before = best->travel + best->penalty;
+    uint32_t used = best->used;
+    int improved = -1;
+    CHECK_EQ_INT(vrp_pool_recombine(ctx, pool, best, 1, &improved), DORF_OK);
+    CHECK(improved == 0 || improved == 1);
+    CHECK(best->used < used ||
+          (best->used == used && best->travel + best->penalty <= before + 1e-9));
+    vrp_search_free(search);
+    vrp_pool_free(pool);
+    vrp_model_release(&m);
+    dorf_ctx_free(ctx);
+}
+
 #ifdef DORF_FAULT_INJECTION
 static void test_every_allocation_failure_is_reported(void) {
     static inst in;
@@ -426,6 +459,7 @@ int main(int argc, char **argv) {
     RUN(test_benchmarks_reach_their_best_known_solutions);
     RUN(test_an_interrupted_search_returns_its_plan);
     RUN(test_bad_problems_and_options_are_refused);
+    RUN(test_a_full_route_pool_still_recombines);
 #ifdef DORF_FAULT_INJECTION
     RUN(test_every_allocation_failure_is_reported);
 #endif
