@@ -11,7 +11,9 @@
  *
  * Lists take bbox=minlon,minlat,maxlon,maxlat (at most 5 degrees each way) or
  * near=lon,lat&radius=metres (1 to 50000), sort=distance|id and limit= (1 to 1000, default
- * 100). Lists of places and shops are JSON arrays, or with format=geojson an RFC 7946
+ * 100); places and shops also sort=travel_time&mode=walk|bike|car with near= (travel.h): the
+ * 1000 nearest within the radius are fetched, timed on the roads and the fastest listed.
+ * Lists of places and shops are JSON arrays, or with format=geojson an RFC 7946
  * FeatureCollection of Points (application/geo+json). "open_now" is the place's OSM
  * opening_hours evaluated at the request's time in German local time (CET/CEST) with the
  * public holidays common to all of Germany; null when the place gives no hours or they do
@@ -27,6 +29,7 @@
 #include "dorf/opening_hours.h"
 #include "json_util.h"
 #include "routes.h"
+#include "travel.h"
 
 #define MAX_BBOX_DEG 5.0
 #define MAX_RADIUS_M 50000
@@ -111,8 +114,15 @@ static int parse_lonlat(const char *s, double *lon, double *lat) {
                : -1;
 }
 
-/* bbox=, near=, radius=, sort=, limit= into *q; -1 after a 400. */
-static int geo_args(const api_request *req, dorf_geo_query *q, api_response *res) {
+/* What a list asks for beyond the store's query: sort=travel_time. */
+struct travel_sort {
+    api_travel_args args;
+    size_t limit; /* the list's limit; the store is asked for more */
+};
+
+/* bbox=, near=, radius=, sort=, mode=, limit= into *q and *travel; -1 after a 400. */
+static int geo_args(const api_request *req, dorf_geo_query *q, struct travel_sort *travel,
+                    api_response *res) {
     memset(q, 0, sizeof *q);
     const char *bbox_text = api_query(req, "bbox");
     const char *near = api_query(req, "near");
@@ -174,11 +184,47 @@ static int geo_args(const api_request *req, dorf_geo_query *q, api_response *res
             return -1;
         }
         q->by_distance = 1;
-    } else if (sort && strcmp(sort, "id") != 0) {
-        api_error(res, 400, "bad_query", "'sort' is 'distance' or 'id'");
+    } else if (sort && strcmp(sort, "id") != 0 && strcmp(sort, "travel_time") != 0) {
+        api_error(res, 400, "bad_query", "'sort' is 'distance', 'travel_time' or 'id'");
         return -1;
     }
+    memset(travel, 0, sizeof *travel);
+    if (api_travel_args_read(req, sort, q->kind == DORF_GEO_NEAR, &travel->args, res) != 0) {
+        return -1;
+    }
+    if (travel->args.on) {
+        /* The nearest by straight line, as many as a list may hold, then by travel time. */
+        q->by_distance = 1;
+        travel->limit = q->limit;
+        q->limit = DORF_MARKET_MAX_LIST;
+    }
     return 0;
+}
+
+/*
+ * With sort=travel_time, the items of a list fetched nearest first (positions filled in by the
+ * caller, index = position in the list) are put in order of travel time and cut to the list's
+ * limit (*n). 0, or -1 after an error answer.
+ */
+static int travel_order(api_request *req, api_response *res, const struct travel_sort *travel,
+                        const dorf_geo_query *q, api_travel_item *items, size_t *n) {
+    if (api_travel_order(req, res, &travel->args, q->lon_deg, q->lat_deg, q->radius_m, items, *n) !=
+        0) {
+        return -1;
+    }
+    if (*n > travel->limit) {
+        *n = travel->limit;
+    }
+    return 0;
+}
+
+/* An arena array of n travel items (at least one); NULL after a 503. */
+static api_travel_item *travel_items(dorf_arena *arena, size_t n, api_response *res) {
+    api_travel_item *items = dorf_arena_alloc(arena, (n ? n : 1) * sizeof *items);
+    if (!items) {
+        api_error(res, 503, "unavailable", "out of memory; try again");
+    }
+    return items;
 }
 
 /* format=json (default) or format=geojson: 1 for GeoJSON, 0 for JSON, -1 after a 400. */
@@ -273,8 +319,9 @@ static void h_places(api_request *req, api_response *res) {
         return;
     }
     dorf_geo_query q;
+    struct travel_sort travel;
     int geojson = geojson_arg(req, res);
-    if (geojson < 0 || geo_args(req, &q, res) != 0) {
+    if (geojson < 0 || geo_args(req, &q, &travel, res) != 0) {
         return;
     }
     dorf_arena *arena = request_arena(res);
@@ -283,16 +330,36 @@ static void h_places(api_request *req, api_response *res) {
     }
     dorf_place_summary *places = NULL;
     size_t n = 0;
+    api_travel_item *order = NULL;
     dorf_status st = dorf_store_list_places(req->store, arena, category, &q, &places, &n);
     if (st != DORF_OK) {
         store_error(req, res, st, "conflict");
-    } else {
+        goto done;
+    }
+    if (travel.args.on) {
+        if (!(order = travel_items(arena, n, res))) {
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            order[i] = (api_travel_item){places[i].lon_deg, places[i].lat_deg, places[i].distance_m,
+                                         i, NAN};
+        }
+        if (travel_order(req, res, &travel, &q, order, &n) != 0) {
+            goto done;
+        }
+    }
+    {
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++) {
-            json_array_append_new(items, place_json(req, &places[i]));
+            json_t *o = place_json(req, &places[order ? order[i].index : i]);
+            if (o && order) {
+                json_object_set_new(o, "travel_time_s", api_travel_time_json(order[i].time_s));
+            }
+            json_array_append_new(items, o);
         }
         answer_list(res, items, geojson);
     }
+done:
     dorf_arena_free(arena);
 }
 
@@ -355,8 +422,9 @@ static void h_shop_claim(api_request *req, api_response *res) {
 
 static void h_shops(api_request *req, api_response *res) {
     dorf_geo_query q;
+    struct travel_sort travel;
     int geojson = geojson_arg(req, res);
-    if (geojson < 0 || geo_args(req, &q, res) != 0) {
+    if (geojson < 0 || geo_args(req, &q, &travel, res) != 0) {
         return;
     }
     int64_t owner = 0;
@@ -374,16 +442,36 @@ static void h_shops(api_request *req, api_response *res) {
     }
     dorf_shop *shops = NULL;
     size_t n = 0;
+    api_travel_item *order = NULL;
     dorf_status st = dorf_store_list_shops(req->store, arena, owner, &q, &shops, &n);
     if (st != DORF_OK) {
         store_error(req, res, st, "conflict");
-    } else {
+        goto done;
+    }
+    if (travel.args.on) {
+        if (!(order = travel_items(arena, n, res))) {
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            order[i] =
+                (api_travel_item){shops[i].lon_deg, shops[i].lat_deg, shops[i].distance_m, i, NAN};
+        }
+        if (travel_order(req, res, &travel, &q, order, &n) != 0) {
+            goto done;
+        }
+    }
+    {
         json_t *items = json_array();
         for (size_t i = 0; i < n; i++) {
-            json_array_append_new(items, shop_json(req, &shops[i]));
+            json_t *o = shop_json(req, &shops[order ? order[i].index : i]);
+            if (o && order) {
+                json_object_set_new(o, "travel_time_s", api_travel_time_json(order[i].time_s));
+            }
+            json_array_append_new(items, o);
         }
         answer_list(res, items, geojson);
     }
+done:
     dorf_arena_free(arena);
 }
 
@@ -708,7 +796,12 @@ static void h_order_place(api_request *req, api_response *res) {
 
 static void h_orders(api_request *req, api_response *res) {
     dorf_geo_query q;
-    if (geo_args(req, &q, res) != 0) {
+    struct travel_sort travel;
+    if (geo_args(req, &q, &travel, res) != 0) {
+        return;
+    }
+    if (travel.args.on) {
+        api_error(res, 400, "bad_query", "orders sort by 'distance' or 'id', not by travel time");
         return;
     }
     const char *state_text = api_query(req, "state");

@@ -4,11 +4,11 @@
  * person's block list (docs/api.md, "DorfNews" and "DorfFunk").
  *
  * News and events are public to read; DorfFunk is for logged-in people only. Every list
- * takes bbox= or near=lon,lat&radius= and sort=time|distance, and pages with limit= and the
- * before= id cursor. Input is checked completely before anything is stored, and text is kept
- * byte for byte (the portal escapes it when it shows it). New funk posts and replies are
- * published to the server's events hub (events_hub.h), which the stream endpoint relays as
- * Server-Sent Events.
+ * takes bbox= or near=lon,lat&radius= and sort=time|distance, or sort=travel_time&mode= with
+ * near= (travel.h), and pages with limit= and the before= id cursor (sort=time only). Input is
+ * checked completely before anything is stored, and text is kept byte for byte (the portal escapes
+ * it when it shows it). New funk posts and replies are published to the server's events hub
+ * (events_hub.h), which the stream endpoint relays as Server-Sent Events.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,6 +24,7 @@
 #include "events_hub.h"
 #include "ical.h"
 #include "json_util.h"
+#include "travel.h"
 
 #define MODERATORS (DORF_ROLE_MODERATOR | DORF_ROLE_ADMIN)
 #define FIVE_YEARS_S ((int64_t)5 * 365 * 86400 + 2 * 86400)
@@ -225,8 +226,16 @@ static int parse_point(const char *s, double *lon, double *lat) {
     return *lon >= -180 && *lon <= 180 && *lat >= -90 && *lat <= 90 ? 0 : -1;
 }
 
-/* Reads bbox, near, radius, sort, limit and before into `q`. 0, or -1 with a 400. */
-static int list_query(const api_request *req, dorf_post_query *q, api_response *res) {
+/* sort=travel_time: what to time, and the list's limit (the store is asked for more). */
+struct travel_sort {
+    api_travel_args args;
+    size_t limit;
+};
+
+/* Reads bbox, near, radius, sort, mode, limit and before into `q`. 0, or -1 with a 400. */
+static int list_query(const api_request *req, dorf_post_query *q, struct travel_sort *t,
+                      api_response *res) {
+    api_travel_args *travel = &t->args;
     if (api_query_bbox(req, "bbox", API_OPTIONAL, q->bbox, res) != 0) {
         return -1;
     }
@@ -260,8 +269,12 @@ static int list_query(const api_request *req, dorf_post_query *q, api_response *
             return -1;
         }
         q->sort = DORF_POST_SORT_DISTANCE;
-    } else if (sort && strcmp(sort, "time") != 0) {
-        api_error(res, 400, "bad_query", "the query argument 'sort' must be time or distance");
+    } else if (sort && strcmp(sort, "time") != 0 && strcmp(sort, "travel_time") != 0) {
+        api_error(res, 400, "bad_query",
+                  "the query argument 'sort' must be time, distance or travel_time");
+        return -1;
+    }
+    if (api_travel_args_read(req, sort, near != NULL, travel, res) != 0) {
         return -1;
     }
     int64_t limit = DEFAULT_LIMIT;
@@ -270,29 +283,66 @@ static int list_query(const api_request *req, dorf_post_query *q, api_response *
         api_query_int(req, "before", API_OPTIONAL, 1, INT64_MAX, &before, res) != 0) {
         return -1;
     }
-    if (before && q->sort == DORF_POST_SORT_DISTANCE) {
+    if (before && (q->sort == DORF_POST_SORT_DISTANCE || travel->on)) {
         api_error(res, 400, "bad_query", "the query argument 'before' pages only sort=time");
         return -1;
     }
     q->limit = (size_t)limit;
+    if (travel->on) {
+        /* The nearest by straight line, as many as a list may hold, then by travel time. */
+        q->sort = DORF_POST_SORT_DISTANCE;
+        q->limit = DORF_POST_LIST_MAX;
+        t->limit = (size_t)limit;
+    }
     q->before_id = before;
     q->viewer_id = req->user ? req->user->id : 0;
     q->viewer_moderates = moderates(req);
     return 0;
 }
 
-/* Answers {"posts": [...], "next": "?before=ID" or null}. */
-static void answer_list(api_request *req, api_response *res, const dorf_post_query *q) {
+/*
+ * Answers {"posts": [...], "next_before": ID or null}; with sort=travel_time the posts fetched
+ * nearest first are put in order of travel time, each with its "travel_time_s".
+ */
+static void answer_list(api_request *req, api_response *res, const dorf_post_query *q,
+                        const struct travel_sort *travel) {
     dorf_post_list list;
     dorf_status st = dorf_store_post_list(req->store, q, &list);
     if (st != DORF_OK) {
         store_failed(req, res, st);
         return;
     }
-    json_t *posts = json_array();
-    for (size_t i = 0; i < list.count; i++) {
-        json_array_append_new(posts, post_json(req, &list.posts[i], q->has_near));
+    size_t n = list.count;
+    api_travel_item *order = NULL;
+    if (travel->args.on) {
+        if (!(order = calloc(n ? n : 1, sizeof *order))) {
+            dorf_post_list_free(&list);
+            api_error(res, 503, "unavailable", "out of memory; try again");
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const dorf_post *p = &list.posts[i];
+            order[i] = (api_travel_item){p->lon_deg, p->lat_deg, p->distance_m, i, NAN};
+        }
+        if (api_travel_order(req, res, &travel->args, q->near_lon_deg, q->near_lat_deg, q->radius_m,
+                             order, n) != 0) {
+            free(order);
+            dorf_post_list_free(&list);
+            return;
+        }
+        if (n > travel->limit) {
+            n = travel->limit;
+        }
     }
+    json_t *posts = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = post_json(req, &list.posts[order ? order[i].index : i], q->has_near);
+        if (o && order) {
+            json_object_set_new(o, "travel_time_s", api_travel_time_json(order[i].time_s));
+        }
+        json_array_append_new(posts, o);
+    }
+    free(order);
     json_t *body = json_pack("{s:o}", "posts", posts);
     if (list.count == q->limit && q->sort == DORF_POST_SORT_TIME) {
         json_object_set_new(body, "next_before", json_integer(list.posts[list.count - 1].id));
@@ -305,8 +355,9 @@ static void answer_list(api_request *req, api_response *res, const dorf_post_que
 
 static void h_news_list(api_request *req, api_response *res) {
     dorf_post_query q = {.kind = DORF_POST_NEWS};
-    if (list_query(req, &q, res) == 0) {
-        answer_list(req, res, &q);
+    struct travel_sort travel = {0};
+    if (list_query(req, &q, &travel, res) == 0) {
+        answer_list(req, res, &q, &travel);
     }
 }
 
@@ -336,8 +387,9 @@ static int window_query(const api_request *req, dorf_post_query *q, api_response
 
 static void h_events_list(api_request *req, api_response *res) {
     dorf_post_query q = {.kind = DORF_POST_EVENT};
-    if (list_query(req, &q, res) == 0 && window_query(req, &q, res) == 0) {
-        answer_list(req, res, &q);
+    struct travel_sort travel = {0};
+    if (list_query(req, &q, &travel, res) == 0 && window_query(req, &q, res) == 0) {
+        answer_list(req, res, &q, &travel);
     }
 }
 
@@ -423,9 +475,10 @@ static const char *channel_param(const api_request *req, api_response *res) {
 
 static void h_funk_list(api_request *req, api_response *res) {
     dorf_post_query q = {.kind = DORF_POST_FUNK};
+    struct travel_sort travel = {0};
     q.channel = channel_param(req, res);
-    if (q.channel && list_query(req, &q, res) == 0) {
-        answer_list(req, res, &q);
+    if (q.channel && list_query(req, &q, &travel, res) == 0) {
+        answer_list(req, res, &q, &travel);
     }
 }
 

@@ -37,6 +37,7 @@
 #include "ratelimit.h"
 #include "router.h"
 #include "routes.h"
+#include "travel.h"
 
 /* One store connection with the context its errors go to. */
 struct pool_slot {
@@ -69,6 +70,7 @@ struct api_server {
     api_events_hub *events; /* DorfFunk live updates (events_hub.h) */
     api_ratelimit *limits;  /* logins and writes per address (ratelimit.h) */
     json_t *openapi;        /* the document GET /api serves (openapi.c) */
+    api_travel *travel;     /* road graphs for sort=travel_time (travel.h) */
 };
 
 struct dorf_server {
@@ -100,6 +102,10 @@ api_jobs *api_server_jobs(api_server *server) {
 
 api_events_hub *api_server_events(api_server *server) {
     return server->events;
+}
+
+api_travel *api_server_travel(api_server *server) {
+    return server->travel;
 }
 
 /* A streamed body (api_response.stream) as libmicrohttpd's content reader. */
@@ -683,6 +689,7 @@ static void server_free(api_server *s) {
     api_jobs_stop(s->jobs);
     api_events_hub_free(s->events);
     api_ratelimit_free(s->limits);
+    api_travel_free(s->travel);
     json_decref(s->openapi);
     for (unsigned i = 0; i < s->slot_count; i++) {
         dorf_store_close(s->slots[i].store);
@@ -765,7 +772,7 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
         goto fail;
     }
     if (!(s->events = api_events_hub_new()) || !(s->limits = api_ratelimit_new(16384)) ||
-        !(s->openapi = api_openapi_document())) {
+        !(s->openapi = api_openapi_document()) || !(s->travel = api_travel_new(s->db))) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
         goto fail;
     }
