@@ -207,6 +207,9 @@ static int by_building(const void *x, const void *y) {
 
 /* Puts each free-standing address into the building that contains it, if any. */
 static dorf_status locate_addresses(dorf_ctx *ctx, dorf_region *r) {
+    if (r->building_count == 0) {
+        return DORF_OK; /* no footprints to put addresses in (and no array to point into) */
+    }
     struct polygon_index ix;
     dorf_status st = polygon_index_build(
         ctx, &ix, (const unsigned char *const *)&r->buildings[0].wkb, &r->buildings[0].wkb_size,

@@ -296,6 +296,42 @@ static void test_region_meta_names_utm_zone_and_extent(void) {
 }
 
 /* Writes `len` bytes of `src` (or all if len < 0) to tmpdir/name, gzipped when `gz`. */
+/* A hamlet with a road, a shop and an address but no building at all. */
+static void test_a_region_without_buildings_imports(void) {
+    static const char osm[] =
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n"
+        "<node id='1' lat='50.0000' lon='11.5000'/>\n"
+        "<node id='2' lat='50.0010' lon='11.5010'/>\n"
+        "<node id='3' lat='50.0005' lon='11.5004'><tag k='shop' v='bakery'/>"
+        "<tag k='name' v='Backstube'/></node>\n"
+        "<node id='4' lat='50.0006' lon='11.5006'><tag k='addr:street' v='Dorfstrasse'/>"
+        "<tag k='addr:housenumber' v='1'/></node>\n"
+        "<way id='10'><nd ref='1'/><nd ref='2'/><tag k='highway' v='residential'/></way>\n"
+        "</osm>\n";
+    char path[] = "/tmp/dorf-test-nobuildings-XXXXXX.osm";
+    int fd = mkstemps(path, 4);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    CHECK(write(fd, osm, sizeof osm - 1) == (ssize_t)(sizeof osm - 1));
+    close(fd);
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_region *r = NULL;
+    dorf_status st = dorf_import_osm(ctx, path, NULL, &r, NULL);
+    if (st != DORF_OK)
+        fprintf(stderr, "  import failed: %s\n", dorf_ctx_errmsg(ctx));
+    CHECK_EQ_INT(st, DORF_OK);
+    if (r) {
+        CHECK_EQ_INT(r->building_count, 0);
+        CHECK_EQ_INT(r->household_count, 0);
+        CHECK_EQ_INT(r->place_count, 1);
+        CHECK(r->address_count >= 1);
+    }
+    dorf_region_free(r);
+    dorf_ctx_free(ctx);
+    unlink(path);
+}
+
 static const char *write_copy(const char *src, const char *name, long len, int gz) {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);
@@ -408,6 +444,7 @@ int main(int argc, char **argv) {
     RUN(test_places_are_classified_and_bad_opening_hours_are_kept_with_reason);
     RUN(test_old_style_multipolygon_takes_its_outer_ways_tags);
     RUN(test_region_meta_names_utm_zone_and_extent);
+    RUN(test_a_region_without_buildings_imports);
     RUN(test_gzip_extract_with_any_name_imports_the_same);
     RUN(test_missing_file_is_not_found);
     RUN(test_non_osm_file_is_refused_by_content);
