@@ -237,8 +237,8 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
     "  object TEXT NOT NULL,"
     "  detail TEXT);",
     /* 4: indexes for looking up a place by its OSM object and a post's replies. */
-    "CREATE INDEX place_osm ON place(osm_type, osm_id);"
-    "CREATE INDEX post_parent ON post(parent_id);",
+    ("CREATE INDEX place_osm ON place(osm_type, osm_id);"
+     "CREATE INDEX post_parent ON post(parent_id);"),
 };
 
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {
