@@ -12,6 +12,7 @@
 
 #include "api_internal.h"
 #include "auth.h"
+#include "json_util.h"
 
 /* Roles a person may choose when registering. */
 #define SELF_ROLES (DORF_ROLE_CITIZEN | DORF_ROLE_SHOP | DORF_ROLE_VOLUNTEER)
@@ -30,46 +31,17 @@ static json_t *user_json(int64_t id, const char *email, const char *name, unsign
     return u;
 }
 
-/* The body must be an object with only these fields. 0 and a 400 response otherwise. */
-static int only_fields(const api_request *req, api_response *res, const char *const *allowed) {
-    if (!json_is_object(req->body)) {
-        api_error(res, 400, "bad_request", "the body must be a JSON object");
-        return 0;
-    }
-    const char *key;
-    json_t *value;
-    json_object_foreach(req->body, key, value) {
-        int known = 0;
-        for (const char *const *a = allowed; *a && !known; a++) {
-            known = strcmp(*a, key) == 0;
-        }
-        if (!known) {
-            api_error(res, 400, "unknown_field", "unknown field \"%.64s\"", key);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* A required string field of min..max bytes without control characters. */
+/* A required string field of min..max bytes without control characters (json_util.h),
+   or NULL after a 400. */
 static const char *text_field(const api_request *req, api_response *res, const char *name,
                               size_t min, size_t max) {
-    json_t *v = json_object_get(req->body, name);
-    if (!json_is_string(v)) {
-        api_error(res, 400, "bad_field", "\"%s\" must be a string", name);
+    const char *s = NULL;
+    if (api_body_string(req, name, API_REQUIRED | API_PLAIN_TEXT, max, &s, res) != 0) {
         return NULL;
     }
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    if (n < min || n > max || strlen(s) != n) {
-        api_error(res, 400, "bad_field", "\"%s\" must have %zu to %zu characters", name, min, max);
+    if (strlen(s) < min) {
+        api_error(res, 400, "bad_field", "the field '%s' needs at least %zu characters", name, min);
         return NULL;
-    }
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            api_error(res, 400, "bad_field", "\"%s\" must not contain control characters", name);
-            return NULL;
-        }
     }
     return s;
 }
@@ -126,7 +98,7 @@ static void store_failed(api_request *req, api_response *res, dorf_status st) {
 
 static void h_register(api_request *req, api_response *res) {
     static const char *const fields[] = {"email", "name", "password", "roles", NULL};
-    if (!only_fields(req, res, fields)) {
+    if (api_body_only(req, fields, res) != 0) {
         return;
     }
     const char *email = text_field(req, res, "email", 3, 254);
@@ -172,7 +144,7 @@ static void h_register(api_request *req, api_response *res) {
 
 static void h_login(api_request *req, api_response *res) {
     static const char *const fields[] = {"email", "password", NULL};
-    if (!only_fields(req, res, fields)) {
+    if (api_body_only(req, fields, res) != 0) {
         return;
     }
     const char *email = text_field(req, res, "email", 1, 254);
@@ -241,7 +213,7 @@ static void h_set_roles(api_request *req, api_response *res) {
         api_error(res, 404, "not_found", "no such user");
         return;
     }
-    if (!only_fields(req, res, fields) || !roles_field(req, res, &roles)) {
+    if (api_body_only(req, fields, res) != 0 || !roles_field(req, res, &roles)) {
         return;
     }
     dorf_status st = dorf_store_user_set_roles(req->store, id, roles);

@@ -20,6 +20,7 @@
  * not parse.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,52 @@ static json_t *open_now(api_request *req, const char *hours) {
 
 /* ---- places ------------------------------------------------------------------------------ */
 
+/* A map list's rows as the store fetched them, nearest first. */
+typedef struct located_rows {
+    const void *rows;
+    size_t row_size;
+    size_t lon, lat, distance; /* offsets of the row's lon_deg, lat_deg, distance_m (doubles) */
+    json_t *(*to_json)(api_request *req, const void *row);
+} located_rows;
+
+static double row_double(const located_rows *r, size_t i, size_t offset) {
+    double x;
+    memcpy(&x, (const char *)r->rows + i * r->row_size + offset, sizeof x);
+    return x;
+}
+
+/*
+ * Answers a map list of n rows: in the order fetched, or with sort=travel_time in order of
+ * travel time from the origin (cut to the limit, each row with its travel_time_s).
+ */
+static void answer_located(api_request *req, api_response *res, dorf_arena *arena,
+                           const struct travel_sort *travel, const dorf_geo_query *q,
+                           const located_rows *r, size_t n, int geojson) {
+    api_travel_item *order = NULL;
+    if (travel->args.on) {
+        if (!(order = travel_items(arena, n, res))) {
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            order[i] = (api_travel_item){row_double(r, i, r->lon), row_double(r, i, r->lat),
+                                         row_double(r, i, r->distance), i, NAN};
+        }
+        if (travel_order(req, res, travel, q, order, &n) != 0) {
+            return;
+        }
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        size_t row = order ? order[i].index : i;
+        json_t *o = r->to_json(req, (const char *)r->rows + row * r->row_size);
+        if (o && order) {
+            json_object_set_new(o, "travel_time_s", api_travel_time_json(order[i].time_s));
+        }
+        json_array_append_new(items, o);
+    }
+    answer_list(res, items, geojson);
+}
+
 static json_t *place_json(api_request *req, const dorf_place_summary *p) {
     char osm[32];
     snprintf(osm, sizeof osm, "%c%lld", p->osm_type, (long long)p->osm_id);
@@ -311,6 +358,10 @@ static json_t *place_json(api_request *req, const dorf_place_summary *p) {
     return o;
 }
 
+static json_t *place_row_json(api_request *req, const void *row) {
+    return place_json(req, row);
+}
+
 static void h_places(api_request *req, api_response *res) {
     const char *category = api_query(req, "category");
     dorf_category cat;
@@ -330,36 +381,18 @@ static void h_places(api_request *req, api_response *res) {
     }
     dorf_place_summary *places = NULL;
     size_t n = 0;
-    api_travel_item *order = NULL;
     dorf_status st = dorf_store_list_places(req->store, arena, category, &q, &places, &n);
     if (st != DORF_OK) {
         store_error(req, res, st, "conflict");
-        goto done;
+    } else {
+        located_rows rows = {places,
+                             sizeof *places,
+                             offsetof(dorf_place_summary, lon_deg),
+                             offsetof(dorf_place_summary, lat_deg),
+                             offsetof(dorf_place_summary, distance_m),
+                             place_row_json};
+        answer_located(req, res, arena, &travel, &q, &rows, n, geojson);
     }
-    if (travel.args.on) {
-        if (!(order = travel_items(arena, n, res))) {
-            goto done;
-        }
-        for (size_t i = 0; i < n; i++) {
-            order[i] = (api_travel_item){places[i].lon_deg, places[i].lat_deg, places[i].distance_m,
-                                         i, NAN};
-        }
-        if (travel_order(req, res, &travel, &q, order, &n) != 0) {
-            goto done;
-        }
-    }
-    {
-        json_t *items = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *o = place_json(req, &places[order ? order[i].index : i]);
-            if (o && order) {
-                json_object_set_new(o, "travel_time_s", api_travel_time_json(order[i].time_s));
-            }
-            json_array_append_new(items, o);
-        }
-        answer_list(res, items, geojson);
-    }
-done:
     dorf_arena_free(arena);
 }
 
@@ -378,6 +411,10 @@ static json_t *shop_json(api_request *req, const dorf_shop *s) {
         json_object_set_new(o, "distance_m", json_real(round(s->distance_m * 10) / 10));
     }
     return o;
+}
+
+static json_t *shop_row_json(api_request *req, const void *row) {
+    return shop_json(req, row);
 }
 
 static void h_shop_claim(api_request *req, api_response *res) {
@@ -442,36 +479,18 @@ static void h_shops(api_request *req, api_response *res) {
     }
     dorf_shop *shops = NULL;
     size_t n = 0;
-    api_travel_item *order = NULL;
     dorf_status st = dorf_store_list_shops(req->store, arena, owner, &q, &shops, &n);
     if (st != DORF_OK) {
         store_error(req, res, st, "conflict");
-        goto done;
+    } else {
+        located_rows rows = {shops,
+                             sizeof *shops,
+                             offsetof(dorf_shop, lon_deg),
+                             offsetof(dorf_shop, lat_deg),
+                             offsetof(dorf_shop, distance_m),
+                             shop_row_json};
+        answer_located(req, res, arena, &travel, &q, &rows, n, geojson);
     }
-    if (travel.args.on) {
-        if (!(order = travel_items(arena, n, res))) {
-            goto done;
-        }
-        for (size_t i = 0; i < n; i++) {
-            order[i] =
-                (api_travel_item){shops[i].lon_deg, shops[i].lat_deg, shops[i].distance_m, i, NAN};
-        }
-        if (travel_order(req, res, &travel, &q, order, &n) != 0) {
-            goto done;
-        }
-    }
-    {
-        json_t *items = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *o = shop_json(req, &shops[order ? order[i].index : i]);
-            if (o && order) {
-                json_object_set_new(o, "travel_time_s", api_travel_time_json(order[i].time_s));
-            }
-            json_array_append_new(items, o);
-        }
-        answer_list(res, items, geojson);
-    }
-done:
     dorf_arena_free(arena);
 }
 
@@ -532,22 +551,6 @@ static void h_products(api_request *req, api_response *res) {
     dorf_arena_free(arena);
 }
 
-/* A product's name or unit: 1..max bytes without control characters. */
-static int product_text(const api_request *req, const char *key, unsigned flags, size_t max,
-                        const char **out, api_response *res) {
-    if (api_body_string(req, key, flags, max, out, res) != 0) {
-        return -1;
-    }
-    for (const unsigned char *c = (const unsigned char *)*out; c && *c; c++) {
-        if (*c < 0x20 || *c == 0x7f) {
-            api_error(res, 400, "bad_field", "the field '%s' must not contain control characters",
-                      key);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static void answer_product(api_request *req, api_response *res, int64_t id, unsigned status) {
     dorf_arena *arena = request_arena(res);
     if (!arena) {
@@ -574,10 +577,12 @@ static void h_product_add(api_request *req, api_response *res) {
     }
     dorf_product p = {.active = 1};
     if (api_body_only(req, fields, res) ||
-        product_text(req, "name", API_REQUIRED, DORF_MARKET_MAX_NAME, &p.name, res) ||
+        api_body_string(req, "name", API_REQUIRED | API_PLAIN_TEXT, DORF_MARKET_MAX_NAME, &p.name,
+                        res) ||
         api_body_int(req, "price_cents", API_REQUIRED, 0, DORF_MARKET_MAX_PRICE_CENTS,
                      &p.price_cents, res) ||
-        product_text(req, "unit", API_REQUIRED, DORF_MARKET_MAX_UNIT, &p.unit, res) ||
+        api_body_string(req, "unit", API_REQUIRED | API_PLAIN_TEXT, DORF_MARKET_MAX_UNIT, &p.unit,
+                        res) ||
         api_body_int(req, "stock", API_REQUIRED, 0, DORF_MARKET_MAX_STOCK, &p.stock, res) ||
         api_body_bool(req, "active", API_OPTIONAL, &p.active, res)) {
         return;
@@ -599,10 +604,12 @@ static void h_product_update(api_request *req, api_response *res) {
     }
     dorf_product_change c = {0};
     if (api_body_only(req, fields, res) ||
-        product_text(req, "name", API_OPTIONAL, DORF_MARKET_MAX_NAME, &c.name, res) ||
+        api_body_string(req, "name", API_OPTIONAL | API_PLAIN_TEXT, DORF_MARKET_MAX_NAME, &c.name,
+                        res) ||
         api_body_int(req, "price_cents", API_OPTIONAL, 0, DORF_MARKET_MAX_PRICE_CENTS,
                      &c.price_cents, res) ||
-        product_text(req, "unit", API_OPTIONAL, DORF_MARKET_MAX_UNIT, &c.unit, res) ||
+        api_body_string(req, "unit", API_OPTIONAL | API_PLAIN_TEXT, DORF_MARKET_MAX_UNIT, &c.unit,
+                        res) ||
         api_body_int(req, "stock", API_OPTIONAL, 0, DORF_MARKET_MAX_STOCK, &c.stock, res) ||
         api_body_bool(req, "active", API_OPTIONAL, &c.active, res)) {
         return;

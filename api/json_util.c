@@ -151,7 +151,15 @@ int api_body_string(const api_request *req, const char *key, unsigned flags, siz
         api_error(res, 400, "bad_field", "the field '%s' is longer than %zu bytes", key, max_len);
         return -1;
     }
-    *out = json_string_value(v);
+    const unsigned char *text = (const unsigned char *)json_string_value(v);
+    for (size_t i = 0; (flags & API_PLAIN_TEXT) && i < len; i++) {
+        if (text[i] < 0x20 || text[i] == 0x7f) {
+            api_error(res, 400, "bad_field", "the field '%s' must not contain control characters",
+                      key);
+            return -1;
+        }
+    }
+    *out = (const char *)text;
     return 0;
 }
 

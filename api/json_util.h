@@ -21,6 +21,7 @@ enum api_field_flags {
     API_REQUIRED = 0,
     API_OPTIONAL = 1u << 0,    /* absent or null is fine; *out keeps its value */
     API_ALLOW_EMPTY = 1u << 1, /* strings: "" is accepted */
+    API_PLAIN_TEXT = 1u << 2,  /* strings: no control characters (nor NUL) anywhere */
 };
 
 /* The body must be a JSON object: else 400 "bad_request". */
