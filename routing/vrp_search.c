@@ -708,30 +708,25 @@ static int step(vrp_search *s, int *destroy_op, int *repair_op) {
     return rc;
 }
 
+/* Whether a run must stop before iteration `it`: its iterations are spent, or (looked at every
+   16 iterations, as reading the clock costs) its deadline has passed or the caller asks. */
+static int must_stop(const vrp_search_run_options *o, uint64_t it) {
+    if (o->max_iterations && it >= o->max_iterations)
+        return 1;
+    return (it & 15) == 0 &&
+           (vrp_now() >= o->deadline || (o->should_stop && o->should_stop(o->user)));
+}
+
 dorf_status vrp_search_run(vrp_search *s, const vrp_search_run_options *o) {
     const vrp_model *m = s->m;
     double t0 = vrp_now();
     double span = o->deadline - t0;
     if (span <= 0)
         span = 1e-3;
-    double temp0 = o->start_temperature;
     double cost_cur = vrp_plan_cost(m, &s->cur);
-    if (!(temp0 > 0))
-        temp0 = TEMPERATURE_START * (s->cur.travel + 1) / 0.6931;
+    double temp0 = TEMPERATURE_START * (s->cur.travel + 1) / 0.6931;
     double temp_end = temp0 * TEMPERATURE_END;
-    uint64_t since_best = 0;
-    for (uint64_t it = 0;; it++) {
-        if (o->max_iterations && it >= o->max_iterations)
-            break;
-        if ((it & 15) == 0) {
-            double now = vrp_now();
-            if (now >= o->deadline)
-                break;
-            if (o->should_stop && o->should_stop(o->user))
-                break;
-            if (o->stall_iterations && since_best > o->stall_iterations)
-                break;
-        }
+    for (uint64_t it = 0; !must_stop(o, it); it++) {
         double frac = (vrp_now() - t0) / span;
         if (o->max_iterations)
             frac = (double)it / o->max_iterations;
@@ -740,7 +735,6 @@ dorf_status vrp_search_run(vrp_search *s, const vrp_search_run_options *o) {
         if (step(s, &dop, &rop))
             return DORF_ENOMEM;
         s->iterations++;
-        since_best++;
         s->destroy_uses[dop]++;
         s->repair_uses[rop]++;
         double cost_new = vrp_plan_cost(m, &s->work);
@@ -762,9 +756,6 @@ dorf_status vrp_search_run(vrp_search *s, const vrp_search_run_options *o) {
                 s->limit = s->best.used;
             score = 33;
             accept = 1;
-            since_best = 0;
-            if (o->on_improved && o->on_improved(o->user, &s->best))
-                break;
         } else if (s->work.used < s->cur.used || cost_new < cost_cur - 1e-9) {
             score = 9;
             accept = 1;
@@ -842,14 +833,7 @@ dorf_status vrp_search_reduce(vrp_search *s, const vrp_search_run_options *o, in
         s->weight[q] = m->must[q];
     double bank_cur = bank_weight(s, &s->cur);
     double temp0 = TEMPERATURE_START * (s->cur.travel + 1) / 0.6931;
-    for (uint64_t it = 0; s->cur.missing > target; it++) {
-        if ((it & 15) == 0) {
-            double now = vrp_now();
-            if (now >= o->deadline || (o->should_stop && o->should_stop(o->user)))
-                break;
-        }
-        if (o->max_iterations && it >= o->max_iterations)
-            break;
+    for (uint64_t it = 0; s->cur.missing > target && !must_stop(o, it); it++) {
         int dop, rop;
         if (step(s, &dop, &rop))
             return DORF_ENOMEM;

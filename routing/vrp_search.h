@@ -10,13 +10,9 @@
 typedef struct vrp_search vrp_search;
 
 typedef struct vrp_search_run_options {
-    double deadline;           /* vrp_now() seconds at which to stop */
-    uint64_t max_iterations;   /* 0: until the deadline */
-    uint64_t stall_iterations; /* 0: never; else stop after this many without a new best */
-    double start_temperature;  /* 0: from the current plan's cost */
+    double deadline;         /* vrp_now() seconds at which to stop */
+    uint64_t max_iterations; /* 0: until the deadline */
     int (*should_stop)(void *user);
-    /* Called with each new best plan; returning non-zero stops the run. */
-    int (*on_improved)(void *user, const vrp_plan *best);
     void *user;
 } vrp_search_run_options;
 
