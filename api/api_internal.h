@@ -56,6 +56,13 @@ typedef struct api_response {
     const char *content_type; /* for json: default application/json */
     char location[256];       /* Location header when not empty (201, 202) */
     /*
+     * Caching: Cache-Control when set (else "no-store" under /api and /health, nothing
+     * elsewhere), and an entity tag sent as ETag when not empty (quoted, as in RFC 9110).
+     * A handler that finds the client's copy current answers 304 through api_not_modified().
+     */
+    const char *cache_control;
+    char etag[72];
+    /*
      * A streamed body (Server-Sent Events): when `stream` is set, the server answers with
      * libmicrohttpd's MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, ...) and ignores
      * json and text. The callback runs on a server thread after the handler has returned;
@@ -90,6 +97,16 @@ void api_json(api_response *res, unsigned status, json_t *json);
 
 /* A query-string argument, or NULL. */
 const char *api_query(const api_request *req, const char *name);
+
+/* A request header (case-insensitive name), or NULL. */
+const char *api_header(const api_request *req, const char *name);
+
+/*
+ * Sets res->etag to `etag` (quoted, e.g. "\"r1-12-2154-1394\"") and, when the request's
+ * If-None-Match names it (or is "*"), answers 304 without a body and returns 1. Else returns
+ * 0 and the handler goes on to fill the body.
+ */
+int api_not_modified(const api_request *req, api_response *res, const char *etag);
 
 /* Parses the path parameter `i` as a positive integer id; 0 when it is not one. */
 int64_t api_param_id(const api_request *req, size_t i);

@@ -58,6 +58,43 @@ const char *api_query(const api_request *req, const char *name) {
     return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *api_header(const api_request *req, const char *name) {
+    if (!req->connection) {
+        return NULL;
+    }
+    return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
+/* Whether the If-None-Match list `list` names `etag` (weak tags compare equal, RFC 9110). */
+static int etag_listed(const char *list, const char *etag) {
+    size_t n = strlen(etag);
+    const char *p = list;
+    while (*p) {
+        p += strspn(p, " \t,");
+        if (*p == '*') {
+            return 1;
+        }
+        if (strncmp(p, "W/", 2) == 0) {
+            p += 2;
+        }
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ')) {
+            return 1;
+        }
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+int api_not_modified(const api_request *req, api_response *res, const char *etag) {
+    snprintf(res->etag, sizeof res->etag, "%s", etag);
+    const char *list = api_header(req, "If-None-Match");
+    if (!list || !etag_listed(list, etag)) {
+        return 0;
+    }
+    res->status = 304;
+    return 1;
+}
+
 int64_t api_param_id(const api_request *req, size_t i) {
     if (i >= req->param_count || !req->params[i]) {
         return 0;

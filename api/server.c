@@ -394,8 +394,14 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
     }
     ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
-    if (strncmp(r->path, "/api", 4) == 0 || strcmp(r->path, "/health") == 0) {
+    if (res->cache_control) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, res->cache_control) ==
+              MHD_YES;
+    } else if (strncmp(r->path, "/api", 4) == 0 || strcmp(r->path, "/health") == 0) {
         ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES;
+    }
+    if (res->etag[0]) {
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, res->etag) == MHD_YES;
     }
     if (res->location[0]) {
         ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, res->location) == MHD_YES;
