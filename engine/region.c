@@ -85,6 +85,27 @@ dorf_status dorf_category_from_name(const char *name, dorf_category *out) {
     return DORF_EINVAL;
 }
 
+static const char *const map_layer_names[DORF_MAP_LAYER_COUNT] = {
+    [DORF_MAP_LANDCOVER] = "landcover",
+    [DORF_MAP_WATER] = "water",
+    [DORF_MAP_WATERWAY] = "waterway",
+    [DORF_MAP_RAILWAY] = "railway",
+};
+
+const char *dorf_map_layer_name(dorf_map_layer layer) {
+    return (unsigned)layer < DORF_MAP_LAYER_COUNT ? map_layer_names[layer] : "?";
+}
+
+dorf_status dorf_map_layer_from_name(const char *name, dorf_map_layer *out) {
+    for (int i = 0; name && i < DORF_MAP_LAYER_COUNT; i++) {
+        if (strcmp(name, map_layer_names[i]) == 0) {
+            *out = (dorf_map_layer)i;
+            return DORF_OK;
+        }
+    }
+    return DORF_EINVAL;
+}
+
 const char *dorf_household_source_name(dorf_household_source src) {
     return (unsigned)src <= DORF_HH_RESIDENTIAL_AREA ? household_source_names[src] : "?";
 }
@@ -112,6 +133,7 @@ void dorf_region_free(dorf_region *r) {
     dorf_free(r->households);
     dorf_free(r->addresses);
     dorf_free(r->places);
+    dorf_free(r->map_features);
     dorf_free(r->issues);
     dorf_arena_free(r->arena);
     dorf_free(r);
@@ -172,6 +194,10 @@ dorf_status dorf_region_add_address(dorf_ctx *ctx, dorf_region *r, const dorf_ad
 
 dorf_status dorf_region_add_place(dorf_ctx *ctx, dorf_region *r, const dorf_place *p) {
     return APPEND(ctx, r, places, place, p, NULL, "places");
+}
+
+dorf_status dorf_region_add_map_feature(dorf_ctx *ctx, dorf_region *r, const dorf_map_feature *f) {
+    return APPEND(ctx, r, map_features, map_feature, f, NULL, "map features");
 }
 
 dorf_status dorf_region_add_issue(dorf_ctx *ctx, dorf_region *r, const dorf_import_issue *i) {

@@ -220,6 +220,39 @@ typedef struct dorf_place {
  * import report can say what and why: kind "opening_hours" (value not understood), "way"
  * (references nodes missing from the extract), "restriction" (incomplete relation) ...
  */
+/*
+ * What the base map draws beside roads, buildings and places; not used for routing. The
+ * layers are those of the vector tiles (docs/api.md).
+ */
+typedef enum dorf_map_layer {
+    DORF_MAP_LANDCOVER = 0, /* land use, vegetation, parks: polygons */
+    DORF_MAP_WATER,         /* lakes, ponds, river areas: polygons */
+    DORF_MAP_WATERWAY,      /* rivers, streams, canals, ditches: lines */
+    DORF_MAP_RAILWAY,       /* railway lines */
+    DORF_MAP_LAYER_COUNT
+} dorf_map_layer;
+
+/* "landcover", "water", "waterway", "railway". */
+const char *dorf_map_layer_name(dorf_map_layer layer);
+
+/* DORF_EINVAL (without a message) for an unknown name. */
+dorf_status dorf_map_layer_from_name(const char *name, dorf_map_layer *out);
+
+typedef struct dorf_map_feature {
+    int64_t osm_id;
+    char osm_type; /* 'w' way or 'r' relation */
+    dorf_map_layer layer;
+    /*
+     * The class drawn, one short lower-case word: for landcover e.g. "forest", "farmland",
+     * "meadow", "grass", "orchard", "residential", "industrial", "cemetery", "park"; "water"
+     * or "wetland" for water; the OSM waterway=* or railway=* value for lines.
+     */
+    const char *kind;
+    const char *name;         /* NULL when unnamed */
+    const unsigned char *wkb; /* EPSG:4326; (multi)polygon, or (multi)linestring for lines */
+    size_t wkb_size;
+} dorf_map_feature;
+
 typedef struct dorf_import_issue {
     const char *kind;
     char osm_type; /* 'n', 'w', 'r' */
@@ -256,6 +289,8 @@ typedef struct dorf_region {
     size_t address_count, address_cap;
     dorf_place *places;
     size_t place_count, place_cap;
+    dorf_map_feature *map_features;
+    size_t map_feature_count, map_feature_cap;
     dorf_import_issue *issues;
     size_t issue_count, issue_cap;
 } dorf_region;
@@ -282,6 +317,7 @@ dorf_status dorf_region_add_building(dorf_ctx *ctx, dorf_region *r, const dorf_b
 dorf_status dorf_region_add_household(dorf_ctx *ctx, dorf_region *r, const dorf_household *h);
 dorf_status dorf_region_add_address(dorf_ctx *ctx, dorf_region *r, const dorf_address *a);
 dorf_status dorf_region_add_place(dorf_ctx *ctx, dorf_region *r, const dorf_place *p);
+dorf_status dorf_region_add_map_feature(dorf_ctx *ctx, dorf_region *r, const dorf_map_feature *f);
 dorf_status dorf_region_add_issue(dorf_ctx *ctx, dorf_region *r, const dorf_import_issue *i);
 
 /* Sum of estimated persons over all households. */
