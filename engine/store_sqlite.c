@@ -239,6 +239,18 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
     /* 4: indexes for looking up a place by its OSM object and a post's replies. */
     ("CREATE INDEX place_osm ON place(osm_type, osm_id);"
      "CREATE INDEX post_parent ON post(parent_id);"),
+
+    /* 5: what the base map draws beside roads and buildings (land cover, water, railways). */
+    ("CREATE TABLE map_feature ("
+     "  id INTEGER PRIMARY KEY,"
+     "  osm_type TEXT NOT NULL CHECK (osm_type IN ('w', 'r')),"
+     "  osm_id INTEGER NOT NULL,"
+     "  layer TEXT NOT NULL CHECK (layer IN ('landcover', 'water', 'waterway', 'railway')),"
+     "  kind TEXT NOT NULL,"
+     "  name TEXT);"
+     "SELECT AddGeometryColumn('map_feature', 'geom', 4326, 'GEOMETRY', 'XY', 1);"
+     "SELECT CreateSpatialIndex('map_feature', 'geom');"
+     "CREATE INDEX map_feature_layer ON map_feature(layer);"),
 };
 
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {

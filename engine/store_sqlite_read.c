@@ -163,6 +163,9 @@ static const char load_places_sql[] =
     " opening_hours_error, phone, website, street, housenumber, postcode, city, X(geom), Y(geom)"
     " FROM place ORDER BY id";
 
+static const char load_map_features_sql[] =
+    "SELECT osm_type, osm_id, layer, kind, name, AsBinary(geom) FROM map_feature ORDER BY id";
+
 static dorf_household_source household_source_from_name(const char *name) {
     for (int i = DORF_HH_NONE; i <= DORF_HH_RESIDENTIAL_AREA; i++) {
         if (name && strcmp(name, dorf_household_source_name((dorf_household_source)i)) == 0) {
@@ -268,6 +271,29 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
         st = dorf_region_add_address(ctx, r, &a);
         break;
     }
+    case 7: {
+        dorf_map_feature f = {0};
+        const unsigned char *type = sqlite3_column_text(stmt, 0);
+        f.osm_type = type && type[0] == 'r' ? 'r' : 'w';
+        f.osm_id = sqlite3_column_int64(stmt, 1);
+        if (dorf_map_layer_from_name((const char *)sqlite3_column_text(stmt, 2), &f.layer) !=
+            DORF_OK) {
+            return dorf_fail(ctx, DORF_EIO, "%s: map feature %c%lld has unknown layer %s", s->path,
+                             f.osm_type, (long long)f.osm_id, sqlite3_column_text(stmt, 2));
+        }
+        f.kind = column_text_req(r, stmt, 3, &oom);
+        f.name = column_text_req(r, stmt, 4, &oom);
+        f.wkb_size = (size_t)sqlite3_column_bytes(stmt, 5);
+        unsigned char *wkb = dorf_arena_alloc(r->arena, f.wkb_size ? f.wkb_size : 1);
+        if (!wkb) {
+            oom = 1;
+        } else if (f.wkb_size) {
+            memcpy(wkb, sqlite3_column_blob(stmt, 5), f.wkb_size);
+        }
+        f.wkb = wkb;
+        st = dorf_region_add_map_feature(ctx, r, &f);
+        break;
+    }
     default: {
         dorf_place p = {0};
         const unsigned char *type = sqlite3_column_text(stmt, 0);
@@ -298,7 +324,7 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
 static dorf_status load_rows(struct sqlite_store *s, dorf_region *r) {
     static const char *const queries[] = {
         load_nodes_sql,      load_edges_sql,     load_restrictions_sql, load_buildings_sql,
-        load_households_sql, load_addresses_sql, load_places_sql,
+        load_households_sql, load_addresses_sql, load_places_sql,       load_map_features_sql,
     };
     for (int table = 0; table < (int)(sizeof queries / sizeof queries[0]); table++) {
         sqlite3_stmt *stmt = NULL;
@@ -404,6 +430,16 @@ dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) 
         if ((st = query_number(s, sql, &out->road_km[m])) != DORF_OK) {
             goto done;
         }
+    }
+    for (int l = 0; l < DORF_MAP_LAYER_COUNT; l++) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM map_feature WHERE layer = '%s'",
+                 dorf_map_layer_name((dorf_map_layer)l));
+        double v = 0;
+        if ((st = query_number(s, sql, &v)) != DORF_OK) {
+            goto done;
+        }
+        out->map_features[l] = (uint64_t)v;
     }
     sqlite3_stmt *stmt = NULL;
     if ((st = sqlite_store_prepare(s, "SELECT category, count(*) FROM place GROUP BY category",

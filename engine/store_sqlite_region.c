@@ -25,6 +25,7 @@ enum {
     INS_HOUSEHOLD,
     INS_ADDRESS,
     INS_PLACE,
+    INS_MAP_FEATURE,
     INS_ISSUE,
     INS_COUNT
 };
@@ -46,6 +47,8 @@ static const char *const insert_sql[INS_COUNT] = {
     "INSERT INTO place(osm_type, osm_id, category, osm_key, osm_value, shop, name, opening_hours,"
     " opening_hours_error, phone, website, street, housenumber, postcode, city, geom)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
+    "INSERT INTO map_feature(id, osm_type, osm_id, layer, kind, name, geom)"
+    " VALUES (?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))",
     "INSERT INTO import_issue(kind, osm_type, osm_id, detail) VALUES (?, ?, ?, ?)",
 };
 
@@ -56,15 +59,18 @@ static const char *const insert_sql[INS_COUNT] = {
  */
 static const char drop_spatial_indexes_sql[] =
     "SELECT DisableSpatialIndex('road_edge', 'geom'), DisableSpatialIndex('building', 'geom'),"
-    "       DisableSpatialIndex('address', 'geom'), DisableSpatialIndex('place', 'geom');"
+    "       DisableSpatialIndex('address', 'geom'), DisableSpatialIndex('place', 'geom'),"
+    "       DisableSpatialIndex('map_feature', 'geom');"
     "DROP TABLE IF EXISTS idx_road_edge_geom;"
     "DROP TABLE IF EXISTS idx_building_geom;"
     "DROP TABLE IF EXISTS idx_address_geom;"
-    "DROP TABLE IF EXISTS idx_place_geom;";
+    "DROP TABLE IF EXISTS idx_place_geom;"
+    "DROP TABLE IF EXISTS idx_map_feature_geom;";
 
 static const char create_spatial_indexes_sql[] =
     "SELECT CreateSpatialIndex('road_edge', 'geom'), CreateSpatialIndex('building', 'geom'),"
-    "       CreateSpatialIndex('address', 'geom'), CreateSpatialIndex('place', 'geom');";
+    "       CreateSpatialIndex('address', 'geom'), CreateSpatialIndex('place', 'geom'),"
+    "       CreateSpatialIndex('map_feature', 'geom');";
 
 /* Order matters: rows that others refer to are deleted last. */
 static const char clear_region_sql[] = "DELETE FROM household;"
@@ -74,6 +80,7 @@ static const char clear_region_sql[] = "DELETE FROM household;"
                                        "DELETE FROM road_edge;"
                                        "DELETE FROM road_node;"
                                        "DELETE FROM place;"
+                                       "DELETE FROM map_feature;"
                                        "DELETE FROM import_issue;"
                                        "DELETE FROM region_meta;";
 
@@ -283,6 +290,21 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
             return st;
         }
     }
+    for (size_t i = 0; i < r->map_feature_count; i++) {
+        const dorf_map_feature *f = &r->map_features[i];
+        sqlite3_stmt *stmt = w->stmt[INS_MAP_FEATURE];
+        char type[2] = {f->osm_type, '\0'};
+        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
+        sqlite3_bind_text(stmt, 2, type, 1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(stmt, 3, f->osm_id);
+        sqlite3_bind_text(stmt, 4, dorf_map_layer_name(f->layer), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, f->kind, -1, SQLITE_STATIC);
+        bind_text_or_null(stmt, 6, f->name);
+        sqlite3_bind_blob(stmt, 7, f->wkb, (int)f->wkb_size, SQLITE_STATIC);
+        if ((st = step_insert(w, INS_MAP_FEATURE, "writing map features")) != DORF_OK) {
+            return st;
+        }
+    }
     for (size_t i = 0; i < r->issue_count; i++) {
         const dorf_import_issue *is = &r->issues[i];
         sqlite3_stmt *stmt = w->stmt[INS_ISSUE];
@@ -306,7 +328,7 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     struct writer w = {.s = s};
     w.total = 8 + region->node_count + region->edge_count + region->restriction_count +
               region->building_count + region->household_count + region->address_count +
-              region->place_count + region->issue_count;
+              region->place_count + region->map_feature_count + region->issue_count;
     /* A large page cache for the bulk write: the R*Tree indexes and the tables would otherwise
      * be written out and read back many times over (2 MiB is SQLite's default). */
     dorf_status st = sqlite_store_exec(s, "PRAGMA cache_size = -262144; BEGIN IMMEDIATE");

@@ -80,6 +80,17 @@ float osm_parse_maxspeed(const char *value);
 int classify_place(const struct osm_tags *tags, dorf_category *cat, const char **key,
                    const char **value);
 
+/* ---- map_classes.c ---- */
+
+/*
+ * Classifies an area (closed way or multipolygon) for the base map: 1 and *layer (landcover
+ * or water) and *kind (a static class name) when it is drawn, 0 when not.
+ */
+int classify_map_area(const struct osm_tags *tags, dorf_map_layer *layer, const char **kind);
+
+/* The same for a line: waterways and railways. */
+int classify_map_line(const struct osm_tags *tags, dorf_map_layer *layer, const char **kind);
+
 /* ---- households.c ---- */
 
 /* What the household estimate knows about one building. */

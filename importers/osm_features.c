@@ -31,7 +31,7 @@ static const char osm_config[] =
     "closed_ways_are_polygons=aeroway,amenity,boundary,building,craft,geological,healthcare,"
     "historic,landuse,leisure,military,natural,office,place,shop,sport,tourism,"
     "highway=platform,public_transport=platform,public_transport=station,railway=station,"
-    "railway=halt\n"
+    "railway=halt,waterway=riverbank\n"
     "report_all_nodes=no\n"
     "report_all_ways=no\n"
     "attribute_name_laundering=no\n"
@@ -304,16 +304,51 @@ static dorf_status add_outer_tags(struct features_state *s, int64_t relation_id)
     return DORF_OK;
 }
 
+/* Keeps an area or line the base map draws (map_classes.c decides which) in the region. */
+static dorf_status add_map_feature(struct features_state *s, OGRGeometryH g, char osm_type,
+                                   int64_t osm_id, dorf_map_layer layer, const char *kind) {
+    int oom = 0;
+    dorf_map_feature m = {.osm_id = osm_id, .osm_type = osm_type, .layer = layer, .kind = kind};
+    m.name = keep(s, "name", &oom);
+    m.wkb_size = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = dorf_arena_alloc(s->region->arena, m.wkb_size);
+    if (oom || !wkb) {
+        return dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading map features");
+    }
+    if (OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) != OGRERR_NONE) {
+        return dorf_fail(s->ctx, DORF_EIO, "map feature %c%lld: cannot encode its geometry",
+                         osm_type, (long long)osm_id);
+    }
+    m.wkb = wkb;
+    s->report->map_features++;
+    return dorf_region_add_map_feature(s->ctx, s->region, &m);
+}
+
+/* A way (OGR's "lines") or relation ("multilinestrings") the map draws as a line. */
+static dorf_status read_line(struct features_state *s, OGRFeatureH f, OGRGeometryH g,
+                             int is_relation) {
+    int64_t osm_id = strtoll(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "osm_id")), NULL, 10);
+    dorf_status st = gather_tags(s, f, osm_id);
+    dorf_map_layer layer;
+    const char *kind;
+    if (st != DORF_OK || !classify_map_line(&s->tags, &layer, &kind)) {
+        return st;
+    }
+    return add_map_feature(s, g, is_relation ? 'r' : 'w', osm_id, layer, kind);
+}
+
 static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFeatureH f) {
     const char *layer_name = OGR_L_GetName(layer);
     int is_points = strcmp(layer_name, "points") == 0;
     int is_areas = strcmp(layer_name, "multipolygons") == 0;
-    if (!is_points && !is_areas) {
+    int is_lines = strcmp(layer_name, "lines") == 0;
+    int is_multilines = strcmp(layer_name, "multilinestrings") == 0;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if ((!is_points && !is_areas && !is_lines && !is_multilines) || !g || OGR_G_IsEmpty(g)) {
         return DORF_OK;
     }
-    OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    if (!g || OGR_G_IsEmpty(g)) {
-        return DORF_OK;
+    if (is_lines || is_multilines) {
+        return read_line(s, f, g, is_multilines);
     }
     int64_t osm_id = 0;
     char osm_type = 'n';
@@ -356,6 +391,13 @@ static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFe
         if ((st = add_address(s, osm_id, lon, lat, -1)) != DORF_OK) {
             return st;
         }
+    }
+    dorf_map_layer map_layer;
+    const char *map_kind;
+    if (is_areas && !(building && strcmp(building, "no") != 0) &&
+        classify_map_area(&s->tags, &map_layer, &map_kind) &&
+        (st = add_map_feature(s, g, osm_type, osm_id, map_layer, map_kind)) != DORF_OK) {
+        return st;
     }
     const char *landuse = osm_tag(&s->tags, "landuse");
     if (is_areas && landuse && strcmp(landuse, "residential") == 0 &&

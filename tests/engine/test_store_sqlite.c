@@ -103,6 +103,13 @@ static dorf_region *make_region(dorf_ctx *ctx, int tag) {
                     .lat_deg = 50.0002,
                     .opening_hours = "Mo-Fr 06:00-12:00"};
     dorf_region_add_place(ctx, r, &p);
+    dorf_map_feature wood = {.osm_id = 59,
+                             .osm_type = 'w',
+                             .layer = DORF_MAP_LANDCOVER,
+                             .kind = "forest",
+                             .name = "Gemeindewald"};
+    wood.wkb = square_wkb(r->arena, 11.49, 49.99, 0.005, &wood.wkb_size);
+    dorf_region_add_map_feature(ctx, r, &wood);
     dorf_import_issue is = {"opening_hours", 'n', 58, "at character 4: expected a weekday"};
     dorf_region_add_issue(ctx, r, &is);
     return r;
@@ -274,6 +281,13 @@ static void test_region_round_trips_through_the_store(void) {
         CHECK_STR(out->places[0].shop, "bakery");
         CHECK_EQ_INT(out->places[0].category, DORF_CAT_BAKERY);
         CHECK_NEAR(out->places[0].lon_deg, 11.5002, 1e-12);
+        CHECK_EQ_INT(out->map_feature_count, 1);
+        const dorf_map_feature *m = &out->map_features[0];
+        CHECK(m->osm_id == 59 && m->osm_type == 'w' && m->layer == DORF_MAP_LANDCOVER);
+        CHECK_STR(m->kind, "forest");
+        CHECK_STR(m->name, "Gemeindewald");
+        CHECK(m->wkb_size == in->map_features[0].wkb_size &&
+              memcmp(m->wkb, in->map_features[0].wkb, m->wkb_size) == 0);
         CHECK_EQ_INT(out->meta.crs_epsg, 25832);
         CHECK_STR(out->meta.source, "first.osm");
     }
@@ -282,6 +296,8 @@ static void test_region_round_trips_through_the_store(void) {
     CHECK(sum.has_region && sum.road_edges == 1 && sum.buildings == 1 && sum.shops == 1);
     CHECK_EQ_INT(sum.places_by_category[DORF_CAT_BAKERY], 1);
     CHECK_EQ_INT(sum.import_issues, 1);
+    CHECK_EQ_INT(sum.map_features[DORF_MAP_LANDCOVER], 1);
+    CHECK_EQ_INT(sum.map_features[DORF_MAP_WATER], 0);
     CHECK_NEAR(sum.road_km[DORF_MODE_CAR], 0.0725, 1e-9);
     CHECK_NEAR(sum.persons, 2.0, 1e-12);
     CHECK_EQ_INT(dorf_store_check(s), DORF_OK);

@@ -280,14 +280,58 @@ static void test_old_style_multipolygon_takes_its_outer_ways_tags(void) {
     dorf_ctx_free(ctx);
 }
 
+static const dorf_map_feature *find_map_feature(const dorf_region *r, int64_t osm_id) {
+    for (size_t i = 0; i < r->map_feature_count; i++) {
+        if (r->map_features[i].osm_id == osm_id) {
+            return &r->map_features[i];
+        }
+    }
+    return NULL;
+}
+
+static void test_map_features_are_classified_for_the_base_map(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_import_report rep;
+    dorf_region *r = import_village(ctx, &rep);
+    CHECK(r != NULL);
+    if (!r) {
+        dorf_ctx_free(ctx);
+        return;
+    }
+    /* The wood, the pond, the stream, the railway and the residential area; nothing else. */
+    CHECK_EQ_INT(r->map_feature_count, 5);
+    CHECK_EQ_INT(rep.map_features, 5);
+    const dorf_map_feature *wood = find_map_feature(r, 2400);
+    CHECK(wood && wood->layer == DORF_MAP_LANDCOVER && wood->osm_type == 'w');
+    CHECK(wood && strcmp(wood->kind, "forest") == 0 && wood->name &&
+          strcmp(wood->name, "Gemeindewald") == 0);
+    /* A polygon: ISO WKB type 3 (polygon) or 6 (multipolygon), little-endian. */
+    CHECK(wood && wood->wkb_size > 9 && wood->wkb[0] == 1 &&
+          (wood->wkb[1] == 3 || wood->wkb[1] == 6));
+    const dorf_map_feature *pond = find_map_feature(r, 2401);
+    CHECK(pond && pond->layer == DORF_MAP_WATER && strcmp(pond->kind, "water") == 0);
+    const dorf_map_feature *stream = find_map_feature(r, 2402);
+    CHECK(stream && stream->layer == DORF_MAP_WATERWAY && strcmp(stream->kind, "stream") == 0);
+    CHECK(stream && stream->wkb_size > 9 && stream->wkb[1] == 2); /* linestring */
+    const dorf_map_feature *rail = find_map_feature(r, 2403);
+    CHECK(rail && rail->layer == DORF_MAP_RAILWAY && strcmp(rail->kind, "rail") == 0 &&
+          rail->name == NULL);
+    const dorf_map_feature *area = find_map_feature(r, 2100);
+    CHECK(area && area->layer == DORF_MAP_LANDCOVER && strcmp(area->kind, "residential") == 0);
+    /* Buildings and the surgery's area are not land cover. */
+    CHECK(find_map_feature(r, 2200) == NULL && find_map_feature(r, 2300) == NULL);
+    dorf_region_free(r);
+    dorf_ctx_free(ctx);
+}
+
 static void test_region_meta_names_utm_zone_and_extent(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_region *r = import_village(ctx, NULL);
     CHECK(r != NULL);
     if (r) {
         CHECK_EQ_INT(r->meta.crs_epsg, 25832);
-        CHECK_NEAR(r->meta.min_lon_deg, 11.5, 1e-9);
-        CHECK_NEAR(r->meta.min_lat_deg, 49.999, 1e-9);
+        CHECK_NEAR(r->meta.min_lon_deg, 11.499, 1e-9);
+        CHECK_NEAR(r->meta.min_lat_deg, 49.997, 1e-9);
         CHECK(r->meta.max_lon_deg > 11.504 && r->meta.max_lat_deg > 50.002);
         CHECK_NEAR(r->meta.persons_per_household, 2.0, 1e-12);
     }
@@ -443,6 +487,7 @@ int main(int argc, char **argv) {
     RUN(test_addresses_are_assigned_to_the_buildings_that_contain_them);
     RUN(test_places_are_classified_and_bad_opening_hours_are_kept_with_reason);
     RUN(test_old_style_multipolygon_takes_its_outer_ways_tags);
+    RUN(test_map_features_are_classified_for_the_base_map);
     RUN(test_region_meta_names_utm_zone_and_extent);
     RUN(test_a_region_without_buildings_imports);
     RUN(test_gzip_extract_with_any_name_imports_the_same);
