@@ -77,6 +77,9 @@ static void print_report(const char *extract, const char *db, const dorf_import_
     printf("  places        %llu (%llu with opening hours, %llu of them not understood)\n",
            (unsigned long long)r->places, (unsigned long long)r->opening_hours,
            (unsigned long long)r->opening_hours_unparsed);
+    printf("  map           %llu land cover and water areas, waterways and railways; %llu "
+           "settlements\n",
+           (unsigned long long)r->map_features, (unsigned long long)r->settlements);
     if (region->issue_count) {
         printf("  %zu import issues recorded: see `dorf info --db %s --issues`\n",
                region->issue_count, db);

@@ -60,6 +60,7 @@ static void print_summary(const char *db, const dorf_region_summary *s) {
     }
     printf("opening hours  %llu (%llu not understood)\n", (unsigned long long)s->opening_hours,
            (unsigned long long)s->opening_hours_unparsed);
+    printf("settlements    %llu\n", (unsigned long long)s->settlements);
     printf("map features   landcover %llu, water %llu, waterways %llu, railways %llu\n",
            (unsigned long long)s->map_features[DORF_MAP_LANDCOVER],
            (unsigned long long)s->map_features[DORF_MAP_WATER],

@@ -134,6 +134,7 @@ void dorf_region_free(dorf_region *r) {
     dorf_free(r->addresses);
     dorf_free(r->places);
     dorf_free(r->map_features);
+    dorf_free(r->settlements);
     dorf_free(r->issues);
     dorf_arena_free(r->arena);
     dorf_free(r);
@@ -198,6 +199,10 @@ dorf_status dorf_region_add_place(dorf_ctx *ctx, dorf_region *r, const dorf_plac
 
 dorf_status dorf_region_add_map_feature(dorf_ctx *ctx, dorf_region *r, const dorf_map_feature *f) {
     return APPEND(ctx, r, map_features, map_feature, f, NULL, "map features");
+}
+
+dorf_status dorf_region_add_settlement(dorf_ctx *ctx, dorf_region *r, const dorf_settlement *s) {
+    return APPEND(ctx, r, settlements, settlement, s, NULL, "settlements");
 }
 
 dorf_status dorf_region_add_issue(dorf_ctx *ctx, dorf_region *r, const dorf_import_issue *i) {

@@ -251,6 +251,16 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
      "SELECT AddGeometryColumn('map_feature', 'geom', 4326, 'GEOMETRY', 'XY', 1);"
      "SELECT CreateSpatialIndex('map_feature', 'geom');"
      "CREATE INDEX map_feature_layer ON map_feature(layer);"),
+
+    /* 6: named settlements, for coverage figures per village. */
+    ("CREATE TABLE settlement ("
+     "  id INTEGER PRIMARY KEY,"
+     "  osm_type TEXT NOT NULL CHECK (osm_type IN ('n', 'w', 'r')),"
+     "  osm_id INTEGER NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  population INTEGER);"
+     "SELECT AddGeometryColumn('settlement', 'geom', 4326, 'POINT', 'XY', 1);"),
 };
 
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {

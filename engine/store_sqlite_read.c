@@ -166,6 +166,9 @@ static const char load_places_sql[] =
 static const char load_map_features_sql[] =
     "SELECT osm_type, osm_id, layer, kind, name, AsBinary(geom) FROM map_feature ORDER BY id";
 
+static const char load_settlements_sql[] =
+    "SELECT osm_type, osm_id, kind, name, population, X(geom), Y(geom) FROM settlement ORDER BY id";
+
 static dorf_household_source household_source_from_name(const char *name) {
     for (int i = DORF_HH_NONE; i <= DORF_HH_RESIDENTIAL_AREA; i++) {
         if (name && strcmp(name, dorf_household_source_name((dorf_household_source)i)) == 0) {
@@ -294,6 +297,20 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
         st = dorf_region_add_map_feature(ctx, r, &f);
         break;
     }
+    case 8: {
+        dorf_settlement t = {0};
+        const unsigned char *type = sqlite3_column_text(stmt, 0);
+        t.osm_type = type ? (char)type[0] : 'n';
+        t.osm_id = sqlite3_column_int64(stmt, 1);
+        t.kind = column_text_req(r, stmt, 2, &oom);
+        t.name = column_text_req(r, stmt, 3, &oom);
+        t.population =
+            sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 4);
+        t.lon_deg = sqlite3_column_double(stmt, 5);
+        t.lat_deg = sqlite3_column_double(stmt, 6);
+        st = dorf_region_add_settlement(ctx, r, &t);
+        break;
+    }
     default: {
         dorf_place p = {0};
         const unsigned char *type = sqlite3_column_text(stmt, 0);
@@ -323,8 +340,9 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
 
 static dorf_status load_rows(struct sqlite_store *s, dorf_region *r) {
     static const char *const queries[] = {
-        load_nodes_sql,      load_edges_sql,     load_restrictions_sql, load_buildings_sql,
-        load_households_sql, load_addresses_sql, load_places_sql,       load_map_features_sql,
+        load_nodes_sql,     load_edges_sql,        load_restrictions_sql,
+        load_buildings_sql, load_households_sql,   load_addresses_sql,
+        load_places_sql,    load_map_features_sql, load_settlements_sql,
     };
     for (int table = 0; table < (int)(sizeof queries / sizeof queries[0]); table++) {
         sqlite3_stmt *stmt = NULL;
@@ -409,6 +427,7 @@ dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) 
         {"SELECT count(*) FROM place WHERE opening_hours IS NOT NULL", &out->opening_hours},
         {"SELECT count(*) FROM place WHERE opening_hours_error IS NOT NULL",
          &out->opening_hours_unparsed},
+        {"SELECT count(*) FROM settlement", &out->settlements},
         {"SELECT count(*) FROM import_issue", &out->import_issues},
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {

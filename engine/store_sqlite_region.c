@@ -26,6 +26,7 @@ enum {
     INS_ADDRESS,
     INS_PLACE,
     INS_MAP_FEATURE,
+    INS_SETTLEMENT,
     INS_ISSUE,
     INS_COUNT
 };
@@ -49,6 +50,8 @@ static const char *const insert_sql[INS_COUNT] = {
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
     "INSERT INTO map_feature(id, osm_type, osm_id, layer, kind, name, geom)"
     " VALUES (?, ?, ?, ?, ?, ?, GeomFromWKB(?, 4326))",
+    "INSERT INTO settlement(osm_type, osm_id, kind, name, population, geom)"
+    " VALUES (?, ?, ?, ?, ?, MakePoint(?, ?, 4326))",
     "INSERT INTO import_issue(kind, osm_type, osm_id, detail) VALUES (?, ?, ?, ?)",
 };
 
@@ -81,6 +84,7 @@ static const char clear_region_sql[] = "DELETE FROM household;"
                                        "DELETE FROM road_node;"
                                        "DELETE FROM place;"
                                        "DELETE FROM map_feature;"
+                                       "DELETE FROM settlement;"
                                        "DELETE FROM import_issue;"
                                        "DELETE FROM region_meta;";
 
@@ -305,6 +309,23 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
             return st;
         }
     }
+    for (size_t i = 0; i < r->settlement_count; i++) {
+        const dorf_settlement *t = &r->settlements[i];
+        sqlite3_stmt *stmt = w->stmt[INS_SETTLEMENT];
+        char type[2] = {t->osm_type, '\0'};
+        sqlite3_bind_text(stmt, 1, type, 1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(stmt, 2, t->osm_id);
+        sqlite3_bind_text(stmt, 3, t->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, t->name, -1, SQLITE_STATIC);
+        if (t->population >= 0) {
+            sqlite3_bind_int64(stmt, 5, t->population);
+        }
+        sqlite3_bind_double(stmt, 6, t->lon_deg);
+        sqlite3_bind_double(stmt, 7, t->lat_deg);
+        if ((st = step_insert(w, INS_SETTLEMENT, "writing settlements")) != DORF_OK) {
+            return st;
+        }
+    }
     for (size_t i = 0; i < r->issue_count; i++) {
         const dorf_import_issue *is = &r->issues[i];
         sqlite3_stmt *stmt = w->stmt[INS_ISSUE];
@@ -328,7 +349,8 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     struct writer w = {.s = s};
     w.total = 8 + region->node_count + region->edge_count + region->restriction_count +
               region->building_count + region->household_count + region->address_count +
-              region->place_count + region->map_feature_count + region->issue_count;
+              region->place_count + region->map_feature_count + region->settlement_count +
+              region->issue_count;
     /* A large page cache for the bulk write: the R*Tree indexes and the tables would otherwise
      * be written out and read back many times over (2 MiB is SQLite's default). */
     dorf_status st = sqlite_store_exec(s, "PRAGMA cache_size = -262144; BEGIN IMMEDIATE");

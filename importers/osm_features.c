@@ -324,6 +324,37 @@ static dorf_status add_map_feature(struct features_state *s, OGRGeometryH g, cha
     return dorf_region_add_map_feature(s->ctx, s->region, &m);
 }
 
+/* The place=* values that name a settlement households can belong to. */
+static int is_settlement_kind(const char *place) {
+    static const char *const kinds[] = {"city",    "town",    "village",       "hamlet",
+                                        "suburb",  "quarter", "neighbourhood", "isolated_dwelling",
+                                        "borough", NULL};
+    for (int i = 0; place && kinds[i]; i++) {
+        if (strcmp(place, kinds[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Keeps a named settlement (a place=* node, or an area standing for one). */
+static dorf_status add_settlement(struct features_state *s, char osm_type, int64_t osm_id,
+                                  double lon, double lat) {
+    int oom = 0;
+    dorf_settlement t = {.osm_id = osm_id, .osm_type = osm_type, .lon_deg = lon, .lat_deg = lat};
+    t.kind = keep(s, "place", &oom);
+    t.name = keep(s, "name", &oom);
+    const char *pop = osm_tag(&s->tags, "population");
+    char *end = NULL;
+    long long n = pop ? strtoll(pop, &end, 10) : -1;
+    t.population = pop && end != pop && *end == '\0' && n >= 0 ? n : -1;
+    if (oom) {
+        return dorf_fail(s->ctx, DORF_ENOMEM, "out of memory reading settlements");
+    }
+    s->report->settlements++;
+    return dorf_region_add_settlement(s->ctx, s->region, &t);
+}
+
 /* A way (OGR's "lines") or relation ("multilinestrings") the map draws as a line. */
 static dorf_status read_line(struct features_state *s, OGRFeatureH f, OGRGeometryH g,
                              int is_relation) {
@@ -397,6 +428,10 @@ static dorf_status read_feature(struct features_state *s, OGRLayerH layer, OGRFe
     if (is_areas && !(building && strcmp(building, "no") != 0) &&
         classify_map_area(&s->tags, &map_layer, &map_kind) &&
         (st = add_map_feature(s, g, osm_type, osm_id, map_layer, map_kind)) != DORF_OK) {
+        return st;
+    }
+    if (is_settlement_kind(osm_tag(&s->tags, "place")) && osm_tag(&s->tags, "name") &&
+        (st = add_settlement(s, osm_type, osm_id, lon, lat)) != DORF_OK) {
         return st;
     }
     const char *landuse = osm_tag(&s->tags, "landuse");

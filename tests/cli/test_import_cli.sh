@@ -80,7 +80,7 @@ grep -q "node/301: opening_hours \"Mo-Xx 08:00-12:00\": at character 4" "$work/i
 grep -q "way/1005: refers to nodes missing" "$work/issues" && grep -q "relation/5002: via ways" "$work/issues" &&
     ok "info --issues lists every kind" || fail "info --issues" "$(cat "$work/issues")"
 "$dorf" import --verbose --db "$work/verbose.dorf" "$data/village.osm" >/dev/null 2>"$work/err"
-grep -q "info: roads: 57 nodes, 18 ways, 3 relations read; 7 segments between 8 nodes" "$work/err" && grep -q "info: households" "$work/err" &&
+grep -q "info: roads: 60 nodes, 18 ways, 3 relations read; 7 segments between 8 nodes" "$work/err" && grep -q "info: households" "$work/err" &&
     ok "import --verbose logs each phase" || fail "import --verbose" "$(cat "$work/err")"
 
 # Re-import is idempotent: the same counts again.

@@ -110,6 +110,14 @@ static dorf_region *make_region(dorf_ctx *ctx, int tag) {
                              .name = "Gemeindewald"};
     wood.wkb = square_wkb(r->arena, 11.49, 49.99, 0.005, &wood.wkb_size);
     dorf_region_add_map_feature(ctx, r, &wood);
+    dorf_settlement village = {.osm_id = 60,
+                               .osm_type = 'n',
+                               .kind = "village",
+                               .name = "Beispieldorf",
+                               .lon_deg = 11.502,
+                               .lat_deg = 50.001,
+                               .population = 312};
+    dorf_region_add_settlement(ctx, r, &village);
     dorf_import_issue is = {"opening_hours", 'n', 58, "at character 4: expected a weekday"};
     dorf_region_add_issue(ctx, r, &is);
     return r;
@@ -288,6 +296,12 @@ static void test_region_round_trips_through_the_store(void) {
         CHECK_STR(m->name, "Gemeindewald");
         CHECK(m->wkb_size == in->map_features[0].wkb_size &&
               memcmp(m->wkb, in->map_features[0].wkb, m->wkb_size) == 0);
+        CHECK_EQ_INT(out->settlement_count, 1);
+        const dorf_settlement *t = &out->settlements[0];
+        CHECK(t->osm_id == 60 && t->osm_type == 'n' && t->population == 312);
+        CHECK_STR(t->kind, "village");
+        CHECK_STR(t->name, "Beispieldorf");
+        CHECK_NEAR(t->lon_deg, 11.502, 1e-12);
         CHECK_EQ_INT(out->meta.crs_epsg, 25832);
         CHECK_STR(out->meta.source, "first.osm");
     }
@@ -298,6 +312,7 @@ static void test_region_round_trips_through_the_store(void) {
     CHECK_EQ_INT(sum.import_issues, 1);
     CHECK_EQ_INT(sum.map_features[DORF_MAP_LANDCOVER], 1);
     CHECK_EQ_INT(sum.map_features[DORF_MAP_WATER], 0);
+    CHECK_EQ_INT(sum.settlements, 1);
     CHECK_NEAR(sum.road_km[DORF_MODE_CAR], 0.0725, 1e-9);
     CHECK_NEAR(sum.persons, 2.0, 1e-12);
     CHECK_EQ_INT(dorf_store_check(s), DORF_OK);

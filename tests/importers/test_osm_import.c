@@ -324,6 +324,26 @@ static void test_map_features_are_classified_for_the_base_map(void) {
     dorf_ctx_free(ctx);
 }
 
+static void test_named_settlements_are_kept_with_population(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_import_report rep;
+    dorf_region *r = import_village(ctx, &rep);
+    CHECK(r && r->settlement_count == 2);
+    CHECK_EQ_INT(rep.settlements, 2);
+    for (size_t i = 0; r && i < r->settlement_count; i++) {
+        const dorf_settlement *t = &r->settlements[i];
+        if (t->osm_id == 620) {
+            CHECK(strcmp(t->kind, "village") == 0 && strcmp(t->name, "Beispieldorf") == 0);
+            CHECK(t->population == 312 && t->osm_type == 'n');
+            CHECK_NEAR(t->lat_deg, 50.001, 1e-9);
+        } else {
+            CHECK(t->osm_id == 621 && strcmp(t->kind, "hamlet") == 0 && t->population == -1);
+        }
+    }
+    dorf_region_free(r);
+    dorf_ctx_free(ctx);
+}
+
 static void test_region_meta_names_utm_zone_and_extent(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_region *r = import_village(ctx, NULL);
@@ -488,6 +508,7 @@ int main(int argc, char **argv) {
     RUN(test_places_are_classified_and_bad_opening_hours_are_kept_with_reason);
     RUN(test_old_style_multipolygon_takes_its_outer_ways_tags);
     RUN(test_map_features_are_classified_for_the_base_map);
+    RUN(test_named_settlements_are_kept_with_population);
     RUN(test_region_meta_names_utm_zone_and_extent);
     RUN(test_a_region_without_buildings_imports);
     RUN(test_gzip_extract_with_any_name_imports_the_same);

@@ -253,6 +253,21 @@ typedef struct dorf_map_feature {
     size_t wkb_size;
 } dorf_map_feature;
 
+/*
+ * A named settlement (OSM place=city, town, village, hamlet, isolated_dwelling, suburb,
+ * quarter, neighbourhood): what coverage figures are reported per. Households belong to the
+ * nearest one (scenarios).
+ */
+typedef struct dorf_settlement {
+    int64_t osm_id;
+    char osm_type;    /* 'n', 'w' or 'r' */
+    const char *kind; /* the OSM place=* value */
+    const char *name; /* never NULL: unnamed places are not kept */
+    double lon_deg;
+    double lat_deg;
+    int64_t population; /* OSM population=*, -1 when not given */
+} dorf_settlement;
+
 typedef struct dorf_import_issue {
     const char *kind;
     char osm_type; /* 'n', 'w', 'r' */
@@ -291,6 +306,8 @@ typedef struct dorf_region {
     size_t place_count, place_cap;
     dorf_map_feature *map_features;
     size_t map_feature_count, map_feature_cap;
+    dorf_settlement *settlements;
+    size_t settlement_count, settlement_cap;
     dorf_import_issue *issues;
     size_t issue_count, issue_cap;
 } dorf_region;
@@ -318,6 +335,7 @@ dorf_status dorf_region_add_household(dorf_ctx *ctx, dorf_region *r, const dorf_
 dorf_status dorf_region_add_address(dorf_ctx *ctx, dorf_region *r, const dorf_address *a);
 dorf_status dorf_region_add_place(dorf_ctx *ctx, dorf_region *r, const dorf_place *p);
 dorf_status dorf_region_add_map_feature(dorf_ctx *ctx, dorf_region *r, const dorf_map_feature *f);
+dorf_status dorf_region_add_settlement(dorf_ctx *ctx, dorf_region *r, const dorf_settlement *s);
 dorf_status dorf_region_add_issue(dorf_ctx *ctx, dorf_region *r, const dorf_import_issue *i);
 
 /* Sum of estimated persons over all households. */

@@ -77,6 +77,7 @@ typedef struct dorf_region_summary {
     uint64_t opening_hours; /* places with an opening_hours value */
     uint64_t opening_hours_unparsed;
     uint64_t map_features[DORF_MAP_LAYER_COUNT]; /* base-map features per layer */
+    uint64_t settlements;
     uint64_t import_issues;
 } dorf_region_summary;
 

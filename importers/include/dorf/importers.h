@@ -44,6 +44,7 @@ typedef struct dorf_import_report {
     uint64_t addresses;
     uint64_t places;
     uint64_t map_features; /* land cover, water, waterways and railways for the base map */
+    uint64_t settlements;  /* named cities, towns, villages, hamlets ... */
     uint64_t opening_hours, opening_hours_unparsed;
     double seconds_roads, seconds_features, seconds_households;
 } dorf_import_report;
