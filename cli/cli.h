@@ -8,6 +8,7 @@
 #include "dorf/context.h"
 #include "dorf/importers.h"
 #include "dorf/region.h"
+#include "dorf/tables.h"
 
 /* Exit codes of every subcommand. */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
@@ -23,8 +24,9 @@ int cmd_lieferbar(dorf_ctx *ctx, int argc, char **argv);
 int cmd_account(dorf_ctx *ctx, int argc, char **argv);
 int cmd_serve(dorf_ctx *ctx, int argc, char **argv);
 
-/* Loads the importer module beside the executable and hands out its entry point. */
+/* Load the GDAL module beside the executable (gdal_module.c) and hand out an entry point. */
 dorf_status cli_load_importer(dorf_ctx *ctx, dorf_import_osm_fn *out);
+dorf_status cli_load_table_writer(dorf_ctx *ctx, dorf_tables_write_fn *out);
 
 /* "walk", "bike", "car" to a mode; -1 when it is none of them. */
 int cli_parse_mode(const char *text, dorf_mode *out);

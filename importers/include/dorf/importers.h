@@ -61,11 +61,10 @@ dorf_status dorf_import_osm(dorf_ctx *ctx, const char *path, const dorf_import_o
 
 /*
  * The `dorf` executable does not link the importer: GDAL and the libraries it pulls in take
- * longer to load than most commands take to run. `dorf import` loads the importer as the
- * module dorf-import.so, installed beside the executable, and calls this entry point of it
- * (the same function as dorf_import_osm).
+ * longer to load than most commands take to run. `dorf import` loads the importer as part of
+ * the module dorf-gdal.so (DORF_GDAL_MODULE_FILE in dorf/tables.h), installed beside the
+ * executable, and calls this entry point of it (the same function as dorf_import_osm).
  */
-#define DORF_IMPORT_MODULE_FILE "dorf-import.so"
 #define DORF_IMPORT_MODULE_ENTRY "dorf_import_module_osm"
 typedef dorf_status (*dorf_import_osm_fn)(dorf_ctx *ctx, const char *path,
                                           const dorf_import_options *options, dorf_region **out,
