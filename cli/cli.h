@@ -19,6 +19,7 @@ int cmd_info(dorf_ctx *ctx, int argc, char **argv);
 int cmd_route(dorf_ctx *ctx, int argc, char **argv);
 int cmd_matrix(dorf_ctx *ctx, int argc, char **argv);
 int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv);
+int cmd_coverage(dorf_ctx *ctx, int argc, char **argv);
 int cmd_vrp(dorf_ctx *ctx, int argc, char **argv);
 int cmd_lieferbar(dorf_ctx *ctx, int argc, char **argv);
 int cmd_account(dorf_ctx *ctx, int argc, char **argv);

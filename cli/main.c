@@ -29,6 +29,7 @@ static const struct command {
     {"route", cmd_route, "the fastest route between two points, as GeoJSON"},
     {"matrix", cmd_matrix, "travel times from each of many points to each of many, as CSV"},
     {"isochrone", cmd_isochrone, "the areas reached from a point within given times, as GeoJSON"},
+    {"coverage", cmd_coverage, "who reaches which open service in how many minutes"},
     {"vrp", cmd_vrp, "plan pickup-and-delivery routes for a benchmark instance"},
     {"lieferbar", cmd_lieferbar, "plan a LieferBar day: parcels carried by volunteers, as GeoJSON"},
     {"account", cmd_account, "create a platform account (the first admin, moderators)"},

@@ -11,6 +11,7 @@
 #include <cpl_vsi.h>
 #include <errno.h>
 #include <gdal.h>
+#include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdio.h>
@@ -227,7 +228,10 @@ static dorf_status write_layer(dorf_ctx *ctx, GDALDatasetH ds, const struct form
                 break;
             }
         }
-        if (gtype != wkbNone) {
+        const double *xy = t->coords + row * (t->geometry == DORF_TABLE_POINT ? 2 : 4);
+        int located = gtype != wkbNone && isfinite(xy[0]) && isfinite(xy[1]) &&
+                      (t->geometry == DORF_TABLE_POINT || (isfinite(xy[2]) && isfinite(xy[3])));
+        if (located) { /* a row without finite coordinates has a null geometry */
             OGRGeometryH g = row_geometry(t, row);
             if (!g) {
                 OGR_F_Destroy(feat);

@@ -233,7 +233,7 @@ static void test_places_are_classified_and_bad_opening_hours_are_kept_with_reaso
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_import_report rep;
     dorf_region *r = import_village(ctx, &rep);
-    CHECK(r && r->place_count == 5);
+    CHECK(r && r->place_count == 6);
     const dorf_place *bakery = r ? find_place(r, 300) : NULL;
     const dorf_place *pharmacy = r ? find_place(r, 301) : NULL;
     const dorf_place *stop = r ? find_place(r, 302) : NULL;
@@ -247,7 +247,7 @@ static void test_places_are_classified_and_bad_opening_hours_are_kept_with_reaso
     CHECK(stop && stop->category == DORF_CAT_BUS_STOP && stop->shop == NULL);
     const dorf_place *surgery = r ? find_place(r, 2200) : NULL;
     CHECK(surgery && surgery->category == DORF_CAT_DOCTOR && surgery->osm_type == 'w');
-    CHECK_EQ_INT(rep.opening_hours, 2);
+    CHECK_EQ_INT(rep.opening_hours, 3);
     CHECK_EQ_INT(rep.opening_hours_unparsed, 1);
     dorf_region_free(r);
     dorf_ctx_free(ctx);
@@ -427,7 +427,7 @@ static void test_gzip_extract_with_any_name_imports_the_same(void) {
     const char *gz = write_copy(data_path("village.osm"), "village.download", -1, 1);
     dorf_region *r = NULL;
     CHECK_EQ_INT(dorf_import_osm(ctx, gz, NULL, &r, NULL), DORF_OK);
-    CHECK(r && r->edge_count == 7 && r->building_count == 6 && r->place_count == 5);
+    CHECK(r && r->edge_count == 7 && r->building_count == 6 && r->place_count == 6);
     dorf_region_free(r);
     dorf_ctx_free(ctx);
 }

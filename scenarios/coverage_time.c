@@ -1,0 +1,104 @@
+/*
+ * coverage_time.c: reading "Tue 10:00" or "2026-12-01 10:00" (dorf_coverage_parse_time).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dorf/coverage.h"
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static long days_from_civil(int y, int m, int d) {
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d) {
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int days_in_month(int y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* "HH:MM" exactly (H may be one digit) into minutes; -1 otherwise. */
+static int parse_clock(const char *s) {
+    int n = 0, h = 0, m = 0;
+    if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] != '\0' || !isdigit((unsigned char)*s) ||
+        strlen(s) < 4 || s[strlen(s) - 3] != ':' || h < 0 || h > 23 || m < 0 || m > 59) {
+        return -1;
+    }
+    return h * 60 + m;
+}
+
+/* 0 = Monday ... 6 = Sunday for a weekday word; -1 when it is none. */
+static int parse_weekday(const char *s, size_t len) {
+    static const char *const names[7][4] = {
+        {"mo", "mon", "monday", NULL},    {"tu", "tue", "tuesday", "tues"},
+        {"we", "wed", "wednesday", NULL}, {"th", "thu", "thursday", "thurs"},
+        {"fr", "fri", "friday", NULL},    {"sa", "sat", "saturday", NULL},
+        {"su", "sun", "sunday", NULL},
+    };
+    for (int d = 0; d < 7; d++) {
+        for (int k = 0; k < 4 && names[d][k]; k++) {
+            if (strlen(names[d][k]) == len && strncasecmp(s, names[d][k], len) == 0) {
+                return d;
+            }
+        }
+    }
+    return -1;
+}
+
+dorf_status dorf_coverage_parse_time(dorf_ctx *ctx, const char *text, dorf_local_time today,
+                                     dorf_local_time *out) {
+    static const char expected[] =
+        "expected a weekday and a time such as \"Tue 10:00\", or a date and time such as "
+        "\"2026-12-01 10:00\"";
+    if (!text || strlen(text) > 64) {
+        return dorf_fail(ctx, DORF_EINVAL, "time '%.64s': %s", text ? text : "", expected);
+    }
+    int y, mo, d, n = 0;
+    char sep;
+    if (sscanf(text, "%4d-%2d-%2d%c%n", &y, &mo, &d, &sep, &n) == 4 && n == 11 &&
+        (sep == ' ' || sep == 'T')) {
+        int minute = parse_clock(text + n);
+        if (minute < 0 || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 ||
+            d > days_in_month(y, mo)) {
+            return dorf_fail(ctx, DORF_EINVAL, "time '%s': not a valid date and time; %s", text,
+                             expected);
+        }
+        *out = (dorf_local_time){y, mo, d, minute};
+        return DORF_OK;
+    }
+    const char *space = strchr(text, ' ');
+    int weekday = space ? parse_weekday(text, (size_t)(space - text)) : -1;
+    int minute = space ? parse_clock(space + 1) : -1;
+    if (weekday < 0 || minute < 0) {
+        return dorf_fail(ctx, DORF_EINVAL, "time '%s': %s", text, expected);
+    }
+    if (today.month < 1 || today.month > 12 || today.day < 1 ||
+        today.day > days_in_month(today.year, today.month)) {
+        return dorf_fail(ctx, DORF_EINVAL, "today's date is not valid");
+    }
+    long days = days_from_civil(today.year, today.month, today.day);
+    int today_weekday = dorf_weekday(today.year, today.month, today.day);
+    days += (weekday - today_weekday + 7) % 7;
+    civil_from_days(days, &out->year, &out->month, &out->day);
+    out->minute = minute;
+    return DORF_OK;
+}
