@@ -299,7 +299,7 @@ static const struct format_info *choose_format(dorf_ctx *ctx, const char *path,
     if (!f) {
         dorf_fail(ctx, DORF_EINVAL,
                   "%s: cannot tell the format from the extension; end the name in .gpkg, .csv, "
-                  ".geojson or .fgb, or name the format",
+                  ".geojson or .fgb",
                   path);
     }
     return f;
@@ -338,7 +338,9 @@ dorf_status dorf_tables_write(dorf_ctx *ctx, const char *path, const char *forma
         if (!(finals[i] = final_name(path, f, tables, count, i))) {
             st = dorf_fail(ctx, DORF_ENOMEM, "out of memory");
         } else if (!(temps[i] = temp_name(finals[i], f))) {
-            st = dorf_fail(ctx, DORF_EIO, "cannot write beside %s: %s", finals[i], strerror(errno));
+            st = dorf_fail(ctx, DORF_EIO,
+                           "cannot write %s: cannot create a file in its directory (%s)", finals[i],
+                           strerror(errno));
         } else {
             errors.message[0] = '\0';
             st = write_file(ctx, drv, f, temps[i], f->multi_layer ? tables : &tables[i],
