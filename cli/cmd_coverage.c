@@ -44,17 +44,26 @@ static void usage(FILE *out) {
             "and the place meet the nearest road the mode may use (docs/scenarios.md).\n");
 }
 
-/* Splits a comma-separated list in place; returns the number of items (cap + 1: too many). */
+/*
+ * Splits a comma-separated list in place; returns the number of items, or cap + 1 when there
+ * are too many or one is empty ("5,,10", "5,").
+ */
 static size_t split_list(char *text, char **items, size_t cap) {
     size_t n = 0;
-    for (char *save = NULL, *tok = strtok_r(text, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        if (n == cap) {
+    for (char *p = text;;) {
+        char *comma = strchr(p, ',');
+        if (comma) {
+            *comma = '\0';
+        }
+        if (*p == '\0' || n == cap) {
             return cap + 1;
         }
-        items[n++] = tok;
+        items[n++] = p;
+        if (!comma) {
+            return n;
+        }
+        p = comma + 1;
     }
-    return n;
 }
 
 static int parse_categories(char *text, dorf_coverage_options *opt) {
@@ -97,10 +106,14 @@ static int parse_modes(char *text, unsigned *modes) {
 
 static int parse_thresholds(char *text, double *thresholds_s, size_t *count) {
     char *items[DORF_COVERAGE_MAX_THRESHOLDS + 1];
+    char given[64];
+    snprintf(given, sizeof given, "%s", text);
     size_t n = split_list(text, items, DORF_COVERAGE_MAX_THRESHOLDS);
     if (n == 0 || n > DORF_COVERAGE_MAX_THRESHOLDS) {
-        return cli_usage_error("coverage", "--thresholds takes 1 to %d numbers of minutes",
-                               DORF_COVERAGE_MAX_THRESHOLDS);
+        return cli_usage_error("coverage",
+                               "--thresholds takes 1 to %d comma-separated minutes (e.g. "
+                               "5,10,15,30), not '%s'",
+                               DORF_COVERAGE_MAX_THRESHOLDS, given);
     }
     for (size_t i = 0; i < n; i++) {
         double min;
@@ -167,6 +180,21 @@ static void print_region(const dorf_coverage *cov, const dorf_coverage_summary *
     }
 }
 
+/* `name` cut or padded to `width` characters (UTF-8: continuation bytes take no column). */
+static void print_name(const char *name, int width) {
+    int cols = 0;
+    const char *p = name;
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xc0) != 0x80) {
+            if (cols == width) {
+                break;
+            }
+            cols++;
+        }
+    }
+    printf("%.*s%*s", (int)(p - name), name, width - cols, "");
+}
+
 /* Per settlement and mode: the share within the middle threshold for each category. */
 static void print_settlements(const dorf_coverage *cov, const dorf_coverage_summary *s) {
     size_t t = s->threshold_count / 2;
@@ -181,7 +209,8 @@ static void print_settlements(const dorf_coverage *cov, const dorf_coverage_summ
         }
         printf("\n");
         for (size_t z = 0; z < s->zone_count; z++) {
-            printf("%-24.24s %7.0f", s->zones[z].name, s->zones[z].persons);
+            print_name(s->zones[z].name, 24);
+            printf(" %7.0f", s->zones[z].persons);
             for (size_t c = 0; c < cov->category_count; c++) {
                 print_share(s->persons_within[dorf_coverage_within_index(s, z, c, m, t)],
                             s->zones[z].persons);
