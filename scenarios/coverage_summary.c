@@ -23,6 +23,9 @@ void dorf_coverage_summary_release(dorf_coverage_summary *s) {
     dorf_free(s->persons_within);
     dorf_free(s->persons_reached);
     dorf_free(s->time_person_s);
+    dorf_free(s->before_within);
+    dorf_free(s->persons_lost);
+    dorf_free(s->persons_gained);
     memset(s, 0, sizeof *s);
 }
 
@@ -126,45 +129,24 @@ static void describe_zone(const dorf_region *r, dorf_zone_kind kind, double cell
     }
 }
 
-dorf_status dorf_coverage_summarize(dorf_ctx *ctx, const dorf_region *region,
-                                    const dorf_coverage *cov, dorf_zone_kind kind,
-                                    const double *thresholds_s, size_t threshold_count,
-                                    dorf_coverage_summary *out) {
-    memset(out, 0, sizeof *out);
-    if (threshold_count < 1 || threshold_count > DORF_COVERAGE_MAX_THRESHOLDS) {
-        return dorf_fail(ctx, DORF_EINVAL, "between 1 and %d thresholds",
-                         DORF_COVERAGE_MAX_THRESHOLDS);
-    }
-    for (size_t t = 0; t < threshold_count; t++) {
-        if (!(thresholds_s[t] > 0) || isinf(thresholds_s[t]) ||
-            (t > 0 && thresholds_s[t] <= thresholds_s[t - 1])) {
-            return dorf_fail(ctx, DORF_EINVAL, "thresholds must be positive and increasing");
-        }
-    }
-    if (cov->household_count != region->household_count) {
-        return dorf_fail(ctx, DORF_EINVAL, "the coverage belongs to another region");
-    }
-    out->kind = kind;
-    out->cell_m = kind == DORF_ZONE_GRID_1KM ? 1000 : kind == DORF_ZONE_GRID_100M ? 100 : 0;
-    out->category_count = cov->category_count;
-    out->threshold_count = threshold_count;
-    memcpy(out->thresholds_s, thresholds_s, threshold_count * sizeof *thresholds_s);
-
+/* The zones of `kind` and each household's zone (*hh_zone, malloc'ed), for a summary. */
+static dorf_status assign_zones(dorf_ctx *ctx, const dorf_region *region, dorf_zone_kind kind,
+                                double cell_m, dorf_coverage_summary *out, size_t **hh_zone) {
     const size_t B = region->building_count, H = region->household_count;
-    const size_t C = cov->category_count, T = threshold_count;
     uint8_t *has = dorf_calloc(B ? B : 1, 1);
     uint64_t *keys = dorf_malloc((B ? B : 1) * sizeof *keys);
     uint64_t *sorted = dorf_malloc((B ? B : 1) * sizeof *sorted);
     size_t *zone_of_key = NULL;
+    *hh_zone = dorf_malloc((H ? H : 1) * sizeof **hh_zone);
     dorf_status st = DORF_OK;
-    if (!has || !keys || !sorted) {
+    if (!has || !keys || !sorted || !*hh_zone) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory summarising coverage");
         goto done;
     }
     for (size_t h = 0; h < H; h++) {
         has[region->households[h].building] = 1;
     }
-    if ((st = building_keys(ctx, region, kind, out->cell_m, has, keys)) != DORF_OK) {
+    if ((st = building_keys(ctx, region, kind, cell_m, has, keys)) != DORF_OK) {
         goto done;
     }
     size_t n = 0;
@@ -183,20 +165,15 @@ dorf_status dorf_coverage_summarize(dorf_ctx *ctx, const dorf_region *region,
     if (kind == DORF_ZONE_REGION && zones == 0) {
         sorted[zones++] = 0; /* the region is one zone even without households */
     }
-    size_t cells = zones * C * DORF_MODE_COUNT;
     out->zones = dorf_calloc(zones ? zones : 1, sizeof *out->zones);
-    out->persons_within = dorf_calloc(cells * T + 1, sizeof *out->persons_within);
-    out->persons_reached = dorf_calloc(cells + 1, sizeof *out->persons_reached);
-    out->time_person_s = dorf_calloc(cells + 1, sizeof *out->time_person_s);
     zone_of_key = dorf_malloc((zones ? zones : 1) * sizeof *zone_of_key);
-    if (!out->zones || !out->persons_within || !out->persons_reached || !out->time_person_s ||
-        !zone_of_key) {
+    if (!out->zones || !zone_of_key) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory summarising coverage");
         goto done;
     }
     out->zone_count = zones;
     for (size_t z = 0; z < zones; z++) {
-        describe_zone(region, kind, out->cell_m, sorted[z], &out->zones[z]);
+        describe_zone(region, kind, cell_m, sorted[z], &out->zones[z]);
         zone_of_key[z] = z;
     }
     if (kind == DORF_ZONE_SETTLEMENT) {
@@ -214,26 +191,9 @@ dorf_status dorf_coverage_summarize(dorf_ctx *ctx, const dorf_region *region,
         uint64_t key = keys[region->households[h].building];
         uint64_t *hit = bsearch(&key, sorted, zones, sizeof *sorted, compare_u64);
         size_t z = zone_of_key[hit - sorted];
-        double p = region->households[h].persons;
+        (*hh_zone)[h] = z;
         out->zones[z].households++;
-        out->zones[z].persons += p;
-        for (size_t c = 0; c < C; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
-                float t = dorf_coverage_time(cov, h, c, (dorf_mode)m);
-                if (!isfinite(t)) {
-                    continue;
-                }
-                size_t i = dorf_coverage_cell_index(out, z, c, (dorf_mode)m);
-                out->persons_reached[i] += p;
-                out->time_person_s[i] += (double)t * p;
-                for (size_t k = 0; k < T; k++) {
-                    if (t <= thresholds_s[k]) {
-                        out->persons_within[dorf_coverage_within_index(out, z, c, (dorf_mode)m,
-                                                                       k)] += p;
-                    }
-                }
-            }
-        }
+        out->zones[z].persons += region->households[h].persons;
     }
 
 done:
@@ -241,8 +201,128 @@ done:
     dorf_free(keys);
     dorf_free(sorted);
     dorf_free(zone_of_key);
+    return st;
+}
+
+static dorf_status check_thresholds(dorf_ctx *ctx, const double *thresholds_s, size_t n) {
+    if (n < 1 || n > DORF_COVERAGE_MAX_THRESHOLDS) {
+        return dorf_fail(ctx, DORF_EINVAL, "between 1 and %d thresholds",
+                         DORF_COVERAGE_MAX_THRESHOLDS);
+    }
+    for (size_t t = 0; t < n; t++) {
+        if (!(thresholds_s[t] > 0) || isinf(thresholds_s[t]) ||
+            (t > 0 && thresholds_s[t] <= thresholds_s[t - 1])) {
+            return dorf_fail(ctx, DORF_EINVAL, "thresholds must be positive and increasing");
+        }
+    }
+    return DORF_OK;
+}
+
+/* Adds household h's times in `cov` to the sums of zone z. */
+static void add_household(dorf_coverage_summary *out, const dorf_coverage *cov, size_t h, size_t z,
+                          double p) {
+    for (size_t c = 0; c < cov->category_count; c++) {
+        for (int m = 0; m < DORF_MODE_COUNT; m++) {
+            float t = dorf_coverage_time(cov, h, c, (dorf_mode)m);
+            if (!isfinite(t)) {
+                continue;
+            }
+            size_t i = dorf_coverage_cell_index(out, z, c, (dorf_mode)m);
+            out->persons_reached[i] += p;
+            out->time_person_s[i] += (double)t * p;
+            for (size_t k = 0; k < out->threshold_count; k++) {
+                if (t <= out->thresholds_s[k]) {
+                    out->persons_within[dorf_coverage_within_index(out, z, c, (dorf_mode)m, k)] +=
+                        p;
+                }
+            }
+        }
+    }
+}
+
+/* Whether a time is within a threshold (NaN, a mode not computed, never is). */
+static int within(float t, double threshold_s) {
+    return isfinite(t) && t <= threshold_s;
+}
+
+static dorf_status summarize(dorf_ctx *ctx, const dorf_region *region, const dorf_coverage *before,
+                             const dorf_coverage *cov, dorf_zone_kind kind,
+                             const double *thresholds_s, size_t threshold_count,
+                             dorf_coverage_summary *out) {
+    memset(out, 0, sizeof *out);
+    dorf_status st = check_thresholds(ctx, thresholds_s, threshold_count);
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (cov->household_count != region->household_count ||
+        (before && (before->household_count != cov->household_count ||
+                    before->category_count != cov->category_count ||
+                    memcmp(before->categories, cov->categories,
+                           cov->category_count * sizeof cov->categories[0]) != 0))) {
+        return dorf_fail(ctx, DORF_EINVAL,
+                         "the coverage belongs to another region or other categories");
+    }
+    out->kind = kind;
+    out->cell_m = kind == DORF_ZONE_GRID_1KM ? 1000 : kind == DORF_ZONE_GRID_100M ? 100 : 0;
+    out->category_count = cov->category_count;
+    out->threshold_count = threshold_count;
+    memcpy(out->thresholds_s, thresholds_s, threshold_count * sizeof *thresholds_s);
+    size_t *hh_zone = NULL;
+    if ((st = assign_zones(ctx, region, kind, out->cell_m, out, &hh_zone)) != DORF_OK) {
+        goto done;
+    }
+    const size_t C = cov->category_count, T = threshold_count;
+    size_t cells = out->zone_count * C * DORF_MODE_COUNT;
+    out->persons_within = dorf_calloc(cells * T + 1, sizeof *out->persons_within);
+    out->persons_reached = dorf_calloc(cells + 1, sizeof *out->persons_reached);
+    out->time_person_s = dorf_calloc(cells + 1, sizeof *out->time_person_s);
+    if (before) {
+        out->before_within = dorf_calloc(cells * T + 1, sizeof *out->before_within);
+        out->persons_lost = dorf_calloc(cells * T + 1, sizeof *out->persons_lost);
+        out->persons_gained = dorf_calloc(cells * T + 1, sizeof *out->persons_gained);
+    }
+    if (!out->persons_within || !out->persons_reached || !out->time_person_s ||
+        (before && (!out->before_within || !out->persons_lost || !out->persons_gained))) {
+        st = dorf_fail(ctx, DORF_ENOMEM, "out of memory summarising coverage");
+        goto done;
+    }
+    for (size_t h = 0; h < region->household_count; h++) {
+        size_t z = hh_zone[h];
+        double p = region->households[h].persons;
+        add_household(out, cov, h, z, p);
+        for (size_t c = 0; before && c < C; c++) {
+            for (int m = 0; m < DORF_MODE_COUNT; m++) {
+                float was = dorf_coverage_time(before, h, c, (dorf_mode)m);
+                float is = dorf_coverage_time(cov, h, c, (dorf_mode)m);
+                for (size_t k = 0; k < T; k++) {
+                    size_t i = dorf_coverage_within_index(out, z, c, (dorf_mode)m, k);
+                    int a = within(was, thresholds_s[k]), b = within(is, thresholds_s[k]);
+                    out->before_within[i] += a ? p : 0;
+                    out->persons_lost[i] += a && !b ? p : 0;
+                    out->persons_gained[i] += !a && b ? p : 0;
+                }
+            }
+        }
+    }
+
+done:
+    dorf_free(hh_zone);
     if (st != DORF_OK) {
         dorf_coverage_summary_release(out);
     }
     return st;
+}
+
+dorf_status dorf_coverage_summarize(dorf_ctx *ctx, const dorf_region *region,
+                                    const dorf_coverage *cov, dorf_zone_kind kind,
+                                    const double *thresholds_s, size_t threshold_count,
+                                    dorf_coverage_summary *out) {
+    return summarize(ctx, region, NULL, cov, kind, thresholds_s, threshold_count, out);
+}
+
+dorf_status dorf_coverage_summarize_change(dorf_ctx *ctx, const dorf_region *region,
+                                           const dorf_coverage *before, const dorf_coverage *after,
+                                           dorf_zone_kind kind, const double *thresholds_s,
+                                           size_t threshold_count, dorf_coverage_summary *out) {
+    return summarize(ctx, region, before, after, kind, thresholds_s, threshold_count, out);
 }

@@ -125,6 +125,14 @@ typedef struct dorf_coverage_summary {
     double *persons_within;  /* [((z * C + c) * DORF_MODE_COUNT + m) * T + t] */
     double *persons_reached; /* [(z * C + c) * DORF_MODE_COUNT + m]: within the search limit */
     double *time_person_s;   /* same index: sum of time x persons over those reached */
+    /*
+     * Filled by dorf_coverage_summarize_change only (else NULL), indexed as persons_within:
+     * persons within the threshold before the change, and persons who were within it before
+     * and are not after (lost) or the other way round (gained).
+     */
+    double *before_within;
+    double *persons_lost;
+    double *persons_gained;
 } dorf_coverage_summary;
 
 /*
@@ -137,6 +145,17 @@ dorf_status dorf_coverage_summarize(dorf_ctx *ctx, const dorf_region *region,
                                     const dorf_coverage *coverage, dorf_zone_kind kind,
                                     const double *thresholds_s, size_t threshold_count,
                                     dorf_coverage_summary *out);
+
+/*
+ * The same for a change: `after` summed as above, and beside it what `before` (the baseline,
+ * same region and categories, e.g. before a scenario's edits) had and who lost or gained
+ * access per threshold. Errors as dorf_coverage_summarize, and DORF_EINVAL when the two
+ * coverages do not match.
+ */
+dorf_status dorf_coverage_summarize_change(dorf_ctx *ctx, const dorf_region *region,
+                                           const dorf_coverage *before, const dorf_coverage *after,
+                                           dorf_zone_kind kind, const double *thresholds_s,
+                                           size_t threshold_count, dorf_coverage_summary *out);
 
 void dorf_coverage_summary_release(dorf_coverage_summary *summary);
 
