@@ -1,6 +1,7 @@
 /*
  * args.c: parsing the option values the subcommands share (modes, coordinates, distances).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,4 +40,19 @@ int cli_parse_number(const char *text, double min, double max, double *out) {
     }
     *out = v;
     return 0;
+}
+
+void cli_print_padded(const char *text, int width) {
+    int cols = 0;
+    const char *p = text ? text : "";
+    const char *start = p;
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xc0) != 0x80) { /* not a continuation byte */
+            if (cols == width) {
+                break;
+            }
+            cols++;
+        }
+    }
+    printf("%.*s%*s", (int)(p - start), start, width - cols, "");
 }

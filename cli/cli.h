@@ -20,6 +20,7 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv);
 int cmd_matrix(dorf_ctx *ctx, int argc, char **argv);
 int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv);
 int cmd_coverage(dorf_ctx *ctx, int argc, char **argv);
+int cmd_scenario(dorf_ctx *ctx, int argc, char **argv);
 int cmd_vrp(dorf_ctx *ctx, int argc, char **argv);
 int cmd_lieferbar(dorf_ctx *ctx, int argc, char **argv);
 int cmd_account(dorf_ctx *ctx, int argc, char **argv);
@@ -37,6 +38,9 @@ int cli_parse_lonlat(const char *text, double *lon, double *lat);
 
 /* A decimal number in [min, max] (NaN never is); -1 when malformed or out of range. */
 int cli_parse_number(const char *text, double min, double max, double *out);
+
+/* Prints `text` cut or padded to `width` columns (UTF-8: one column per character). */
+void cli_print_padded(const char *text, int width);
 
 /* Prints "dorf: <message>" for the context's last failure to stderr; returns the exit code. */
 int cli_report_failure(dorf_ctx *ctx, dorf_status status);

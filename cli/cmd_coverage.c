@@ -180,21 +180,6 @@ static void print_region(const dorf_coverage *cov, const dorf_coverage_summary *
     }
 }
 
-/* `name` cut or padded to `width` characters (UTF-8: continuation bytes take no column). */
-static void print_name(const char *name, int width) {
-    int cols = 0;
-    const char *p = name;
-    for (; *p; p++) {
-        if (((unsigned char)*p & 0xc0) != 0x80) {
-            if (cols == width) {
-                break;
-            }
-            cols++;
-        }
-    }
-    printf("%.*s%*s", (int)(p - name), name, width - cols, "");
-}
-
 /* Per settlement and mode: the share within the middle threshold for each category. */
 static void print_settlements(const dorf_coverage *cov, const dorf_coverage_summary *s) {
     size_t t = s->threshold_count / 2;
@@ -209,7 +194,7 @@ static void print_settlements(const dorf_coverage *cov, const dorf_coverage_summ
         }
         printf("\n");
         for (size_t z = 0; z < s->zone_count; z++) {
-            print_name(s->zones[z].name, 24);
+            cli_print_padded(s->zones[z].name, 24);
             printf(" %7.0f", s->zones[z].persons);
             for (size_t c = 0; c < cov->category_count; c++) {
                 print_share(s->persons_within[dorf_coverage_within_index(s, z, c, m, t)],

@@ -49,7 +49,9 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
     memset(out, 0, sizeof *out);
     const size_t T = s->threshold_count, C = s->category_count;
     enum { FIXED = 6 };
-    const size_t ncol = FIXED + 2 * T + 2;
+    /* A change summary adds, per threshold: before, lost and gained persons. */
+    const size_t change = s->before_within ? 3 : 0;
+    const size_t ncol = FIXED + (2 + change) * T + 2;
     size_t modes = 0;
     for (int m = 0; m < DORF_MODE_COUNT; m++) {
         modes += (cov->modes >> m) & 1u;
@@ -57,7 +59,7 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
     const size_t rows = s->zone_count * C * modes;
     out->columns = dorf_calloc(ncol, sizeof *out->columns);
     out->values = dorf_calloc(rows * ncol + 1, sizeof *out->values);
-    out->names = dorf_calloc(2 * T, 32);
+    out->names = dorf_calloc((2 + change) * T, 32);
     int geometry = s->kind == DORF_ZONE_SETTLEMENT ? 2 : s->cell_m > 0 ? 4 : 0;
     if (geometry) {
         out->coords = dorf_calloc(rows * (size_t)geometry + 1, sizeof *out->coords);
@@ -72,17 +74,19 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
         {"households", DORF_COLUMN_INTEGER}, {"persons", DORF_COLUMN_REAL},
     };
     memcpy(out->columns, fixed, sizeof fixed);
+    const size_t per = 2 + change; /* columns per threshold */
+    static const char *const prefixes[5] = {"persons_", "share_", "before_", "lost_", "gained_"};
     for (size_t t = 0; t < T; t++) {
         char label[16];
         threshold_label(s->thresholds_s[t], label, sizeof label);
-        char *persons = out->names + 64 * t, *share = persons + 32;
-        snprintf(persons, 32, "persons_%s", label);
-        snprintf(share, 32, "share_%s", label);
-        out->columns[FIXED + 2 * t] = (dorf_column){persons, DORF_COLUMN_REAL};
-        out->columns[FIXED + 2 * t + 1] = (dorf_column){share, DORF_COLUMN_REAL};
+        for (size_t k = 0; k < per; k++) {
+            char *name = out->names + 32 * (per * t + k);
+            snprintf(name, 32, "%s%s", prefixes[k], label);
+            out->columns[FIXED + per * t + k] = (dorf_column){name, DORF_COLUMN_REAL};
+        }
     }
-    out->columns[FIXED + 2 * T] = (dorf_column){"reached_persons", DORF_COLUMN_REAL};
-    out->columns[FIXED + 2 * T + 1] = (dorf_column){"mean_min", DORF_COLUMN_REAL};
+    out->columns[FIXED + per * T] = (dorf_column){"reached_persons", DORF_COLUMN_REAL};
+    out->columns[FIXED + per * T + 1] = (dorf_column){"mean_min", DORF_COLUMN_REAL};
 
     size_t row = 0;
     for (size_t z = 0; z < s->zone_count; z++) {
@@ -100,14 +104,21 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
                 v[4].i = zone->households;
                 v[5].r = zone->persons;
                 for (size_t t = 0; t < T; t++) {
-                    double p = s->persons_within[dorf_coverage_within_index(s, z, c, m, t)];
-                    v[FIXED + 2 * t].r = p;
-                    v[FIXED + 2 * t + 1].r = zone->persons > 0 ? p / zone->persons : NAN;
+                    size_t w = dorf_coverage_within_index(s, z, c, m, t);
+                    double p = s->persons_within[w];
+                    dorf_value *col = v + FIXED + per * t;
+                    col[0].r = p;
+                    col[1].r = zone->persons > 0 ? p / zone->persons : NAN;
+                    if (change) {
+                        col[2].r = s->before_within[w];
+                        col[3].r = s->persons_lost[w];
+                        col[4].r = s->persons_gained[w];
+                    }
                 }
                 size_t i = dorf_coverage_cell_index(s, z, c, (dorf_mode)m);
                 double reached = s->persons_reached[i];
-                v[FIXED + 2 * T].r = reached;
-                v[FIXED + 2 * T + 1].r = reached > 0 ? s->time_person_s[i] / reached / 60.0 : NAN;
+                v[FIXED + per * T].r = reached;
+                v[FIXED + per * T + 1].r = reached > 0 ? s->time_person_s[i] / reached / 60.0 : NAN;
                 if (geometry == 2) {
                     out->coords[2 * row] = zone->x;
                     out->coords[2 * row + 1] = zone->y;

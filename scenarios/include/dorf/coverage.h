@@ -174,7 +174,8 @@ static inline size_t dorf_coverage_cell_index(const dorf_coverage_summary *s, si
 /*
  * The summary as a table for GIS users (dorf/tables.h), one row per zone, category and mode:
  * zone, name, category, mode, households, persons, persons_<N>min and share_<N>min per
- * threshold, reached_persons, mean_min (person-weighted, over those reached). Settlements
+ * threshold (for a change summary also before_<N>min, lost_<N>min and gained_<N>min),
+ * reached_persons, mean_min (person-weighted, over those reached). Settlements
  * carry their point (EPSG:4326), cells their square (EPSG:3035), the region no geometry.
  * The table points into `storage`, which the caller frees with dorf_coverage_table_release().
  */

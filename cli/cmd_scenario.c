@@ -1,0 +1,473 @@
+/*
+ * cmd_scenario.c: `dorf scenario run`: a what-if scenario (dorf/scenario.h) evaluated against
+ * the baseline: coverage before and after its edits, who loses or gains access per category
+ * and mode, per settlement and grid cell; printed, written as tables and as an HTML report.
+ * The stored region is opened read-only and never changed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dorf/coverage.h"
+#include "dorf/scenario.h"
+#include "dorf/store.h"
+
+#define MAX_FILE_BYTES (1u << 20)
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: dorf scenario run --db FILE [options] SCENARIO.json\n\n"
+                 "Evaluates a what-if scenario (edits: close or open a place, change its opening\n"
+                 "hours, close a road; docs/scenarios.md) against the region's baseline: coverage\n"
+                 "before and after, the persons losing and gaining access per category and mode,\n"
+                 "and the most affected settlements. The region itself is never changed.\n\n"
+                 "options:\n"
+                 "  --db FILE            the region database (made by `dorf import`)\n"
+                 "  --at WHEN            when places must be open (overrides the file's \"at\"):\n"
+                 "                       \"Tue 10:00\" or \"2026-12-01 10:00\"\n"
+                 "  --modes LIST         walk,bike,car (default all three)\n"
+                 "  --thresholds LIST    minutes, increasing (default 5,10,15,30); the middle one\n"
+                 "                       (15) is the one the summary and report rank by\n"
+                 "  --holidays CODE      public holidays for PH rules, e.g. DE-BY\n"
+                 "  --out FILE           write the change per region, settlement and 1 km and\n"
+                 "                       100 m cell (.gpkg, .csv, .geojson, .fgb)\n"
+                 "  --report FILE.html   write a self-contained HTML report (map, charts, tables)\n"
+                 "  --quiet              print nothing but errors\n"
+                 "  --help               show this help\n");
+}
+
+/* Reads the whole file (at most MAX_FILE_BYTES) into a malloc'ed buffer. */
+static dorf_status read_file(dorf_ctx *ctx, const char *path, char **text, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return dorf_fail(ctx, errno == ENOENT ? DORF_ENOTFOUND : DORF_EIO, "%s: %s", path,
+                         strerror(errno));
+    }
+    char *buf = malloc(MAX_FILE_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_FILE_BYTES + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (!buf || err) {
+        free(buf);
+        return dorf_fail(ctx, buf ? DORF_EIO : DORF_ENOMEM, "%s: cannot read it", path);
+    }
+    if (n > MAX_FILE_BYTES) {
+        free(buf);
+        return dorf_fail(ctx, DORF_EINVAL, "%s: larger than %u bytes; not a scenario file", path,
+                         MAX_FILE_BYTES);
+    }
+    *text = buf;
+    *size = n;
+    return DORF_OK;
+}
+
+static int parse_thresholds(const char *text, double *out, size_t *count) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", text);
+    size_t n = 0;
+    for (char *p = buf;;) {
+        char *comma = strchr(p, ',');
+        if (comma) {
+            *comma = '\0';
+        }
+        double min;
+        if (n == DORF_COVERAGE_MAX_THRESHOLDS || cli_parse_number(p, 0.1, 1440, &min) != 0 ||
+            (n > 0 && min * 60 <= out[n - 1])) {
+            return -1;
+        }
+        out[n++] = min * 60;
+        if (!comma) {
+            break;
+        }
+        p = comma + 1;
+    }
+    *count = n;
+    return 0;
+}
+
+static const char *place_label(const dorf_region *r, char type, int64_t id) {
+    for (size_t i = 0; i < r->place_count; i++) {
+        if (r->places[i].osm_type == type && r->places[i].osm_id == id) {
+            return r->places[i].name ? r->places[i].name
+                                     : dorf_category_name(r->places[i].category);
+        }
+    }
+    return "?";
+}
+
+static void print_edits(const dorf_scenario *s, const dorf_region *base) {
+    for (size_t i = 0; i < s->edit_count; i++) {
+        const dorf_edit *e = &s->edits[i];
+        switch (e->kind) {
+        case DORF_EDIT_CLOSE_PLACE:
+            printf("  %zu. close %c%lld (%s)\n", i + 1, e->osm_type, (long long)e->osm_id,
+                   place_label(base, e->osm_type, e->osm_id));
+            break;
+        case DORF_EDIT_SET_HOURS:
+            printf("  %zu. opening hours of %c%lld (%s): %s\n", i + 1, e->osm_type,
+                   (long long)e->osm_id, place_label(base, e->osm_type, e->osm_id),
+                   e->opening_hours);
+            break;
+        case DORF_EDIT_ADD_PLACE:
+            printf("  %zu. open %s (%s) at %.5f,%.5f%s%s\n", i + 1, e->name,
+                   dorf_category_name(e->category), e->lon_deg, e->lat_deg,
+                   e->opening_hours ? ", " : "", e->opening_hours ? e->opening_hours : "");
+            break;
+        case DORF_EDIT_CLOSE_ROAD:
+            printf("  %zu. close way %lld for %s%s%s\n", i + 1, (long long)e->osm_id,
+                   e->modes & DORF_ACCESS_WALK ? "walk " : "",
+                   e->modes & DORF_ACCESS_BIKE ? "bike " : "",
+                   e->modes & DORF_ACCESS_CAR ? "car" : "");
+            break;
+        }
+    }
+}
+
+static void print_change(const dorf_coverage *cov, const dorf_coverage_summary *s) {
+    size_t t = s->threshold_count / 2;
+    double persons = s->zones[0].persons;
+    printf("\nwithin %g min          before      after    lost persons  gained persons\n",
+           s->thresholds_s[t] / 60);
+    for (size_t c = 0; c < cov->category_count; c++) {
+        for (int m = 0; m < DORF_MODE_COUNT; m++) {
+            if (!(cov->modes & (1u << m))) {
+                continue;
+            }
+            size_t i = dorf_coverage_within_index(s, 0, c, (dorf_mode)m, t);
+            printf("%-12s %-5s %9.1f%% %9.1f%% %15.0f %15.0f\n",
+                   dorf_category_name(cov->categories[c]), dorf_mode_name((dorf_mode)m),
+                   persons > 0 ? 100 * s->before_within[i] / persons : 0,
+                   persons > 0 ? 100 * s->persons_within[i] / persons : 0, s->persons_lost[i],
+                   s->persons_gained[i]);
+        }
+    }
+}
+
+/* The settlements with the most persons losing access (any category and mode), at most 10. */
+static void print_affected(const dorf_coverage *cov, const dorf_coverage_summary *s) {
+    size_t t = s->threshold_count / 2;
+    size_t n = s->zone_count;
+    double *lost = calloc(n ? n : 1, sizeof *lost);
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    if (!lost || !order) {
+        free(lost);
+        free(order);
+        return;
+    }
+    for (size_t z = 0; z < n; z++) {
+        order[z] = z;
+        for (size_t c = 0; c < cov->category_count; c++) {
+            for (int m = 0; m < DORF_MODE_COUNT; m++) {
+                size_t i = dorf_coverage_within_index(s, z, c, (dorf_mode)m, t);
+                lost[z] += s->persons_lost[i] - s->persons_gained[i];
+            }
+        }
+    }
+    for (size_t a = 1; a < n; a++) { /* insertion sort: a few hundred settlements at most */
+        size_t k = order[a], b = a;
+        for (; b > 0 && lost[order[b - 1]] < lost[k]; b--) {
+            order[b] = order[b - 1];
+        }
+        order[b] = k;
+    }
+    printf("\nmost affected settlements (persons losing minus gaining access within %g min,\n"
+           "summed over categories and modes):\n",
+           s->thresholds_s[t] / 60);
+    size_t shown = 0;
+    for (size_t k = 0; k < n && shown < 10; k++) {
+        size_t z = order[k];
+        if (lost[z] == 0) {
+            break;
+        }
+        printf("  ");
+        cli_print_padded(s->zones[z].name, 28);
+        printf(" %6.0f persons, net %+.0f\n", s->zones[z].persons, -lost[z]);
+        shown++;
+    }
+    if (shown == 0) {
+        printf("  none: no settlement loses access\n");
+    }
+    free(lost);
+    free(order);
+}
+
+static dorf_status write_tables(dorf_ctx *ctx, const char *path, const dorf_coverage *cov,
+                                const dorf_coverage_summary *sums) {
+    dorf_coverage_table tables[4];
+    memset(tables, 0, sizeof tables);
+    dorf_table plain[4];
+    dorf_status st = DORF_OK;
+    for (int k = 0; k < 4 && st == DORF_OK; k++) {
+        st = dorf_coverage_table_build(ctx, cov, &sums[k], &tables[k]);
+        plain[k] = tables[k].table;
+    }
+    dorf_tables_write_fn write = NULL;
+    if (st == DORF_OK) {
+        st = cli_load_table_writer(ctx, &write);
+    }
+    if (st == DORF_OK) {
+        st = write(ctx, path, NULL, plain, 4);
+    }
+    for (int k = 0; k < 4; k++) {
+        dorf_coverage_table_release(&tables[k]);
+    }
+    return st;
+}
+
+/* Writes the HTML report under a temporary name and renames it into place. */
+static dorf_status write_report(dorf_ctx *ctx, const char *path,
+                                const dorf_scenario_report_input *in) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        return dorf_fail(ctx, DORF_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
+    /* mkstemp makes the file private; a report is a normal file, readable as umask allows. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        close(fd);
+        unlink(tmp);
+        return dorf_fail(ctx, DORF_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
+    FILE *f = fdopen(fd, "w");
+    dorf_status st = f ? dorf_scenario_report_html(ctx, in, f) : DORF_EIO;
+    if (f && fclose(f) != 0 && st == DORF_OK) {
+        st = dorf_fail(ctx, DORF_EIO, "writing %s: %s", path, strerror(errno));
+    }
+    if (!f) {
+        close(fd);
+        st = dorf_fail(ctx, DORF_EIO, "cannot write %s", path);
+    }
+    if (st == DORF_OK && rename(tmp, path) != 0) {
+        st = dorf_fail(ctx, DORF_EIO, "cannot move the report to %s: %s", path, strerror(errno));
+    }
+    if (st != DORF_OK) {
+        unlink(tmp);
+    }
+    return st;
+}
+
+static int run(dorf_ctx *ctx, int argc, char **argv) {
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},       {"at", required_argument, NULL, 'a'},
+        {"modes", required_argument, NULL, 'm'},    {"thresholds", required_argument, NULL, 't'},
+        {"holidays", required_argument, NULL, 'H'}, {"out", required_argument, NULL, 'o'},
+        {"report", required_argument, NULL, 'r'},   {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL, *at = NULL, *out = NULL, *report = NULL, *holidays = NULL;
+    unsigned modes = 0;
+    int quiet = 0, c;
+    double thresholds[DORF_COVERAGE_MAX_THRESHOLDS] = {300, 600, 900, 1800};
+    size_t threshold_count = 4;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'a':
+            at = optarg;
+            break;
+        case 'm': {
+            char buf[64];
+            snprintf(buf, sizeof buf, "%s", optarg);
+            modes = 0;
+            for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                dorf_mode m;
+                if (cli_parse_mode(tok, &m) != 0) {
+                    return cli_usage_error("scenario run", "--modes: '%s' is not walk, bike or car",
+                                           tok);
+                }
+                modes |= 1u << m;
+            }
+            if (!modes) {
+                return cli_usage_error("scenario run", "--modes takes walk, bike and/or car");
+            }
+            break;
+        }
+        case 't':
+            if (parse_thresholds(optarg, thresholds, &threshold_count) != 0) {
+                return cli_usage_error("scenario run",
+                                       "--thresholds takes up to %d increasing minutes (0.1 to "
+                                       "1440), e.g. 5,10,15,30, not '%s'",
+                                       DORF_COVERAGE_MAX_THRESHOLDS, optarg);
+            }
+            break;
+        case 'H':
+            holidays = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'r':
+            report = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("scenario run", "unknown option");
+        }
+    }
+    if (!db) {
+        return cli_usage_error("scenario run", "--db FILE is required");
+    }
+    if (optind + 1 != argc) {
+        return cli_usage_error("scenario run", "name one scenario file");
+    }
+    if (thresholds[threshold_count - 1] > 3600) {
+        return cli_usage_error("scenario run", "thresholds above 60 minutes are not searched");
+    }
+    const char *path = argv[optind];
+    char *text = NULL;
+    size_t size = 0;
+    dorf_scenario *scenario = NULL;
+    dorf_status st = read_file(ctx, path, &text, &size);
+    if (st == DORF_OK) {
+        st = dorf_scenario_parse(ctx, path, text, size, &scenario);
+    }
+    free(text);
+    if (st != DORF_OK) {
+        return cli_report_failure(ctx, st);
+    }
+    dorf_coverage_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.modes = modes;
+    opt.holiday_region = holidays;
+    opt.category_count = scenario->category_count;
+    memcpy(opt.categories, scenario->categories, sizeof opt.categories);
+    const char *when = at ? at : scenario->at;
+    if (!when) {
+        dorf_scenario_free(scenario);
+        return cli_usage_error("scenario run",
+                               "say when places must be open: --at \"Tue 10:00\", or \"at\" in "
+                               "the scenario file");
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    dorf_local_time today = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
+    if (dorf_coverage_parse_time(ctx, when, today, &opt.at) != DORF_OK) {
+        dorf_scenario_free(scenario);
+        return cli_usage_error("scenario run", "%s: %s", at ? "--at" : "the file's \"at\"",
+                               dorf_ctx_errmsg(ctx));
+    }
+    unsigned use = modes ? modes : 7u;
+
+    if (!quiet) {
+        cli_progress_attach(ctx);
+    }
+    dorf_store *store = NULL;
+    dorf_region *region = NULL;
+    dorf_scenario_region *edited = NULL;
+    dorf_graph *base_graphs[DORF_MODE_COUNT] = {NULL}, *edit_graphs[DORF_MODE_COUNT] = {NULL};
+    dorf_coverage before, after;
+    memset(&before, 0, sizeof before);
+    memset(&after, 0, sizeof after);
+    dorf_coverage_summary sums[4];
+    memset(sums, 0, sizeof sums);
+    st = dorf_store_open(ctx, db, 0, &store);
+    if (st == DORF_OK) {
+        st = dorf_store_load_region(store, &region);
+    }
+    if (st == DORF_OK) {
+        st = dorf_scenario_apply(ctx, region, scenario, &edited);
+    }
+    int roads = st == DORF_OK && dorf_scenario_changes_roads(scenario);
+    for (int m = 0; m < DORF_MODE_COUNT && st == DORF_OK; m++) {
+        if (!(use & (1u << m))) {
+            continue;
+        }
+        st = dorf_graph_open(ctx, store, db, (dorf_mode)m, &base_graphs[m]);
+        if (st == DORF_OK && roads) {
+            st = dorf_graph_build(ctx, dorf_scenario_region_get(edited), (dorf_mode)m,
+                                  &edit_graphs[m]);
+        }
+    }
+    if (st == DORF_OK) {
+        st = dorf_coverage_compute(ctx, region, (const dorf_graph *const *)base_graphs, &opt,
+                                   &before);
+    }
+    if (st == DORF_OK) {
+        st = dorf_coverage_compute(ctx, dorf_scenario_region_get(edited),
+                                   (const dorf_graph *const *)(roads ? edit_graphs : base_graphs),
+                                   &opt, &after);
+    }
+    static const dorf_zone_kind kinds[4] = {DORF_ZONE_REGION, DORF_ZONE_SETTLEMENT,
+                                            DORF_ZONE_GRID_1KM, DORF_ZONE_GRID_100M};
+    for (int k = 0; k < 4 && st == DORF_OK; k++) {
+        st = dorf_coverage_summarize_change(ctx, region, &before, &after, kinds[k], thresholds,
+                                            threshold_count, &sums[k]);
+    }
+    cli_progress_done();
+    if (st == DORF_OK && out) {
+        st = write_tables(ctx, out, &after, sums);
+    }
+    if (st == DORF_OK && report) {
+        dorf_scenario_report_input in = {.scenario = scenario,
+                                         .base = region,
+                                         .coverage = &after,
+                                         .region = &sums[0],
+                                         .settlements = &sums[1],
+                                         .grid = &sums[2]};
+        st = write_report(ctx, report, &in);
+    }
+    int rc = EXIT_OK;
+    if (st != DORF_OK) {
+        rc = cli_report_failure(ctx, st);
+    } else if (!quiet) {
+        printf("scenario: %s\n", scenario->name);
+        print_edits(scenario, region);
+        printf("coverage on %04d-%02d-%02d at %02d:%02d, %zu households (%.0f persons); %llu + "
+               "%llu searches\n",
+               after.at.year, after.at.month, after.at.day, after.at.minute / 60,
+               after.at.minute % 60, after.household_count, sums[0].zones[0].persons,
+               (unsigned long long)before.searches, (unsigned long long)after.searches);
+        print_change(&after, &sums[0]);
+        print_affected(&after, &sums[1]);
+        if (out) {
+            printf("\nwritten: %s\n", out);
+        }
+        if (report) {
+            printf("report: %s\n", report);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        dorf_coverage_summary_release(&sums[k]);
+    }
+    dorf_coverage_release(&before);
+    dorf_coverage_release(&after);
+    for (int m = 0; m < DORF_MODE_COUNT; m++) {
+        dorf_graph_free(base_graphs[m]);
+        dorf_graph_free(edit_graphs[m]);
+    }
+    dorf_scenario_region_free(edited);
+    dorf_region_free(region);
+    dorf_store_close(store);
+    dorf_scenario_free(scenario);
+    return rc;
+}
+
+int cmd_scenario(dorf_ctx *ctx, int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "run") != 0) {
+        return cli_usage_error("scenario", "unknown subcommand '%s' (there is: run)", argv[1]);
+    }
+    return run(ctx, argc - 1, argv + 1);
+}
