@@ -106,7 +106,7 @@ typedef enum dorf_zone_kind {
 } dorf_zone_kind;
 
 typedef struct dorf_coverage_zone {
-    char id[48];      /* "region", the settlement's "n123", or the cell's INSPIRE id */
+    char id[80];      /* "region", the settlement's "n123", or the cell's INSPIRE id */
     const char *name; /* the settlement's name; NULL for other zones */
     double x, y;      /* settlement: lon, lat; cell: lower-left corner (east, north, EPSG:3035) */
     uint32_t households;
