@@ -35,6 +35,12 @@ static void usage(FILE *out) {
             "  --strict-hours       places without understood opening hours count as closed\n"
             "                       (default: as open, e.g. bus stops)\n"
             "  --settlements        also print the share per settlement\n"
+            "  --volunteers N       also LieferBar access: N volunteers living at households\n"
+            "                       (drawn by persons) each running one errand home, place,\n"
+            "                       household, home (docs/scenarios.md)\n"
+            "  --volunteer-mode M   how they travel: walk, bike (default) or car\n"
+            "  --round-trip MIN     the longest errand (default 30)\n"
+            "  --seed N             which households the volunteers live at (default 1)\n"
             "  --out FILE           write the summaries (.gpkg: one layer each for the region,\n"
             "                       settlements, 1 km and 100 m cells; .csv, .geojson, .fgb:\n"
             "                       one file each, FILE-<layer>.<ext>)\n"
@@ -146,7 +152,7 @@ static void print_share(double part, double whole) {
 
 static void print_region(const dorf_coverage *cov, const dorf_coverage_summary *s) {
     const dorf_coverage_zone *z = &s->zones[0];
-    printf("%-14s %9s %-5s", "category", "open/all", "mode");
+    printf("%-14s %9s %-9s", "category", "open/all", "mode");
     for (size_t t = 0; t < s->threshold_count; t++) {
         char label[32];
         snprintf(label, sizeof label, "<=%g min", s->thresholds_s[t] / 60);
@@ -154,19 +160,19 @@ static void print_region(const dorf_coverage *cov, const dorf_coverage_summary *
     }
     printf(" %9s %12s\n", "mean min", "not reached");
     for (size_t c = 0; c < cov->category_count; c++) {
-        for (int m = 0; m < DORF_MODE_COUNT; m++) {
+        for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
             if (!(cov->modes & (1u << m))) {
                 continue;
             }
             char places[48];
             snprintf(places, sizeof places, "%zu/%zu", cov->open_places[c], cov->total_places[c]);
-            printf("%-14s %9s %-5s", dorf_category_name(cov->categories[c]), places,
-                   dorf_mode_name((dorf_mode)m));
+            printf("%-14s %9s %-9s", dorf_category_name(cov->categories[c]), places,
+                   dorf_coverage_access_name((unsigned)m));
             for (size_t t = 0; t < s->threshold_count; t++) {
                 print_share(s->persons_within[dorf_coverage_within_index(s, 0, c, m, t)],
                             z->persons);
             }
-            size_t i = dorf_coverage_cell_index(s, 0, c, (dorf_mode)m);
+            size_t i = dorf_coverage_cell_index(s, 0, c, (unsigned)m);
             double reached = s->persons_reached[i];
             if (reached > 0) {
                 printf(" %9.1f", s->time_person_s[i] / reached / 60);
@@ -183,12 +189,13 @@ static void print_region(const dorf_coverage *cov, const dorf_coverage_summary *
 /* Per settlement and mode: the share within the middle threshold for each category. */
 static void print_settlements(const dorf_coverage *cov, const dorf_coverage_summary *s) {
     size_t t = s->threshold_count / 2;
-    for (int m = 0; m < DORF_MODE_COUNT; m++) {
+    for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
         if (!(cov->modes & (1u << m))) {
             continue;
         }
         printf("\nshare of persons within %g min by %s, per settlement:\n%-24s %7s",
-               s->thresholds_s[t] / 60, dorf_mode_name((dorf_mode)m), "settlement", "persons");
+               s->thresholds_s[t] / 60, dorf_coverage_access_name((unsigned)m), "settlement",
+               "persons");
         for (size_t c = 0; c < cov->category_count; c++) {
             printf(" %9.9s", dorf_category_name(cov->categories[c]));
         }
@@ -240,6 +247,10 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
         {"holidays", required_argument, NULL, 'H'},
         {"strict-hours", no_argument, NULL, 's'},
         {"settlements", no_argument, NULL, 'S'},
+        {"volunteers", required_argument, NULL, 'V'},
+        {"volunteer-mode", required_argument, NULL, 'M'},
+        {"round-trip", required_argument, NULL, 'R'},
+        {"seed", required_argument, NULL, 'E'},
         {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -249,6 +260,7 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
     int quiet = 0, settlements = 0;
     dorf_coverage_options opt;
     memset(&opt, 0, sizeof opt);
+    opt.pool = (dorf_coverage_pool){0, DORF_MODE_BIKE, 1800, 1};
     double thresholds[DORF_COVERAGE_MAX_THRESHOLDS] = {300, 600, 900, 1800};
     size_t threshold_count = 4;
     int c;
@@ -293,6 +305,34 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
         case 'S':
             settlements = 1;
             break;
+        case 'V':
+        case 'E': {
+            double v, max = c == 'V' ? 100000 : 1e15;
+            if (cli_parse_number(optarg, 0, max, &v) != 0 || v != (double)(uint64_t)v) {
+                return cli_usage_error("coverage", "%s takes a whole number from 0 to %g",
+                                       c == 'V' ? "--volunteers" : "--seed", max);
+            }
+            if (c == 'V') {
+                opt.pool.volunteers = (size_t)v;
+            } else {
+                opt.pool.seed = (uint64_t)v;
+            }
+            break;
+        }
+        case 'R': {
+            double minutes;
+            if (cli_parse_number(optarg, 1, 1440, &minutes) != 0) {
+                return cli_usage_error("coverage", "--round-trip takes 1 to 1440 minutes");
+            }
+            opt.pool.round_trip_s = minutes * 60;
+            break;
+        }
+        case 'M':
+            if (cli_parse_mode(optarg, &opt.pool.mode) != 0) {
+                return cli_usage_error("coverage",
+                                       "--volunteer-mode: '%s' is not walk, bike or car", optarg);
+            }
+            break;
         case 'o':
             out = optarg;
             break;
@@ -328,6 +368,7 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
                                thresholds[threshold_count - 1] / 60, opt.limit_s / 60);
     }
     unsigned modes = opt.modes ? opt.modes : 7u;
+    unsigned graphs_needed = modes | (opt.pool.volunteers ? 1u << opt.pool.mode : 0);
 
     if (!quiet) {
         cli_progress_attach(ctx);
@@ -346,7 +387,7 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
         st = dorf_store_load_region(store, &region);
     }
     for (int m = 0; m < DORF_MODE_COUNT && st == DORF_OK; m++) {
-        if (modes & (1u << m)) {
+        if (graphs_needed & (1u << m)) {
             st = dorf_graph_open(ctx, store, db, (dorf_mode)m, &graphs[m]);
         }
     }

@@ -22,24 +22,27 @@
 #define MAX_FILE_BYTES (1u << 20)
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: dorf scenario run --db FILE [options] SCENARIO.json\n\n"
-                 "Evaluates a what-if scenario (edits: close or open a place, change its opening\n"
-                 "hours, close a road; docs/scenarios.md) against the region's baseline: coverage\n"
-                 "before and after, the persons losing and gaining access per category and mode,\n"
-                 "and the most affected settlements. The region itself is never changed.\n\n"
-                 "options:\n"
-                 "  --db FILE            the region database (made by `dorf import`)\n"
-                 "  --at WHEN            when places must be open (overrides the file's \"at\"):\n"
-                 "                       \"Tue 10:00\" or \"2026-12-01 10:00\"\n"
-                 "  --modes LIST         walk,bike,car (default all three)\n"
-                 "  --thresholds LIST    minutes, increasing (default 5,10,15,30); the middle one\n"
-                 "                       (15) is the one the summary and report rank by\n"
-                 "  --holidays CODE      public holidays for PH rules, e.g. DE-BY\n"
-                 "  --out FILE           write the change per region, settlement and 1 km and\n"
-                 "                       100 m cell (.gpkg, .csv, .geojson, .fgb)\n"
-                 "  --report FILE.html   write a self-contained HTML report (map, charts, tables)\n"
-                 "  --quiet              print nothing but errors\n"
-                 "  --help               show this help\n");
+    fprintf(out,
+            "usage: dorf scenario run --db FILE [options] SCENARIO.json\n\n"
+            "Evaluates a what-if scenario (edits: close or open a place, change its opening\n"
+            "hours, close a road; docs/scenarios.md) against the region's baseline: coverage\n"
+            "before and after, the persons losing and gaining access per category and mode,\n"
+            "and the most affected settlements. The region itself is never changed.\n\n"
+            "options:\n"
+            "  --db FILE            the region database (made by `dorf import`)\n"
+            "  --at WHEN            when places must be open (overrides the file's \"at\"):\n"
+            "                       \"Tue 10:00\" or \"2026-12-01 10:00\"\n"
+            "  --modes LIST         walk,bike,car (default all three)\n"
+            "  --thresholds LIST    minutes, increasing (default 5,10,15,30); the middle one\n"
+            "                       (15) is the one the summary and report rank by\n"
+            "  --holidays CODE      public holidays for PH rules, e.g. DE-BY\n"
+            "  --volunteers N       the baseline's LieferBar pool (default 0; a \"volunteers\"\n"
+            "                       edit sets the scenario's)\n"
+            "  --out FILE           write the change per region, settlement and 1 km and\n"
+            "                       100 m cell (.gpkg, .csv, .geojson, .fgb)\n"
+            "  --report FILE.html   write a self-contained HTML report (map, charts, tables)\n"
+            "  --quiet              print nothing but errors\n"
+            "  --help               show this help\n");
 }
 
 /* Reads the whole file (at most MAX_FILE_BYTES) into a malloc'ed buffer. */
@@ -125,6 +128,11 @@ static void print_edits(const dorf_scenario *s, const dorf_region *base) {
                    e->modes & DORF_ACCESS_BIKE ? "bike " : "",
                    e->modes & DORF_ACCESS_CAR ? "car" : "");
             break;
+        case DORF_EDIT_VOLUNTEERS:
+            printf("  %zu. a LieferBar pool of %zu volunteers by %s, errands of at most %g min\n",
+                   i + 1, e->pool.volunteers, dorf_mode_name(e->pool.mode),
+                   e->pool.round_trip_s / 60);
+            break;
         }
     }
 }
@@ -135,13 +143,13 @@ static void print_change(const dorf_coverage *cov, const dorf_coverage_summary *
     printf("\nwithin %g min          before      after    lost persons  gained persons\n",
            s->thresholds_s[t] / 60);
     for (size_t c = 0; c < cov->category_count; c++) {
-        for (int m = 0; m < DORF_MODE_COUNT; m++) {
+        for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
             if (!(cov->modes & (1u << m))) {
                 continue;
             }
-            size_t i = dorf_coverage_within_index(s, 0, c, (dorf_mode)m, t);
-            printf("%-12s %-5s %9.1f%% %9.1f%% %15.0f %15.0f\n",
-                   dorf_category_name(cov->categories[c]), dorf_mode_name((dorf_mode)m),
+            size_t i = dorf_coverage_within_index(s, 0, c, (unsigned)m, t);
+            printf("%-12s %-9s %5.1f%% %9.1f%% %15.0f %15.0f\n",
+                   dorf_category_name(cov->categories[c]), dorf_coverage_access_name((unsigned)m),
                    persons > 0 ? 100 * s->before_within[i] / persons : 0,
                    persons > 0 ? 100 * s->persons_within[i] / persons : 0, s->persons_lost[i],
                    s->persons_gained[i]);
@@ -163,8 +171,8 @@ static void print_affected(const dorf_coverage *cov, const dorf_coverage_summary
     for (size_t z = 0; z < n; z++) {
         order[z] = z;
         for (size_t c = 0; c < cov->category_count; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
-                size_t i = dorf_coverage_within_index(s, z, c, (dorf_mode)m, t);
+            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
+                size_t i = dorf_coverage_within_index(s, z, c, (unsigned)m, t);
                 lost[z] += s->persons_lost[i] - s->persons_gained[i];
             }
         }
@@ -257,15 +265,23 @@ static dorf_status write_report(dorf_ctx *ctx, const char *path,
 
 static int run(dorf_ctx *ctx, int argc, char **argv) {
     static const struct option options[] = {
-        {"db", required_argument, NULL, 'd'},       {"at", required_argument, NULL, 'a'},
-        {"modes", required_argument, NULL, 'm'},    {"thresholds", required_argument, NULL, 't'},
-        {"holidays", required_argument, NULL, 'H'}, {"out", required_argument, NULL, 'o'},
-        {"report", required_argument, NULL, 'r'},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"db", required_argument, NULL, 'd'},
+        {"at", required_argument, NULL, 'a'},
+        {"modes", required_argument, NULL, 'm'},
+        {"thresholds", required_argument, NULL, 't'},
+        {"holidays", required_argument, NULL, 'H'},
+        {"out", required_argument, NULL, 'o'},
+        {"report", required_argument, NULL, 'r'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"volunteers", required_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *at = NULL, *out = NULL, *report = NULL, *holidays = NULL;
     unsigned modes = 0;
     int quiet = 0, c;
+    /* The baseline's volunteer pool (--volunteers; none by default), by bike, 30-min errands. */
+    dorf_coverage_pool base_pool = {0, DORF_MODE_BIKE, 1800, 1};
     double thresholds[DORF_COVERAGE_MAX_THRESHOLDS] = {300, 600, 900, 1800};
     size_t threshold_count = 4;
     optind = 1;
@@ -306,6 +322,14 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
         case 'H':
             holidays = optarg;
             break;
+        case 'V': {
+            double n;
+            if (cli_parse_number(optarg, 0, 100000, &n) != 0 || n != (double)(size_t)n) {
+                return cli_usage_error("scenario run", "--volunteers takes 0 to 100000");
+            }
+            base_pool.volunteers = (size_t)n;
+            break;
+        }
         case 'o':
             out = optarg;
             break;
@@ -347,6 +371,7 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
     memset(&opt, 0, sizeof opt);
     opt.modes = modes;
     opt.holiday_region = holidays;
+    opt.pool = base_pool;
     opt.category_count = scenario->category_count;
     memcpy(opt.categories, scenario->categories, sizeof opt.categories);
     const char *when = at ? at : scenario->at;
@@ -387,6 +412,15 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
         st = dorf_scenario_apply(ctx, region, scenario, &edited);
     }
     int roads = st == DORF_OK && dorf_scenario_changes_roads(scenario);
+    /* The pool after the edits; its volunteers need the graph of their mode too. */
+    dorf_coverage_options after_opt = opt;
+    dorf_scenario_pool(scenario, &after_opt.pool);
+    if (after_opt.pool.volunteers > 0) {
+        use |= 1u << after_opt.pool.mode;
+    }
+    if (opt.pool.volunteers > 0) {
+        use |= 1u << opt.pool.mode;
+    }
     for (int m = 0; m < DORF_MODE_COUNT && st == DORF_OK; m++) {
         if (!(use & (1u << m))) {
             continue;
@@ -404,7 +438,7 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
     if (st == DORF_OK) {
         st = dorf_coverage_compute(ctx, dorf_scenario_region_get(edited),
                                    (const dorf_graph *const *)(roads ? edit_graphs : base_graphs),
-                                   &opt, &after);
+                                   &after_opt, &after);
     }
     static const dorf_zone_kind kinds[4] = {DORF_ZONE_REGION, DORF_ZONE_SETTLEMENT,
                                             DORF_ZONE_GRID_1KM, DORF_ZONE_GRID_100M};

@@ -11,13 +11,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "coverage_internal.h"
 #include "dorf/alloc.h"
-#include "dorf/coverage.h"
 
 static const dorf_category default_categories[] = {
     DORF_CAT_GROCERY, DORF_CAT_BAKERY, DORF_CAT_PHARMACY,
     DORF_CAT_DOCTOR,  DORF_CAT_POST,   DORF_CAT_BUS_STOP,
 };
+
+const char *dorf_coverage_access_name(unsigned access) {
+    return access < DORF_MODE_COUNT            ? dorf_mode_name((dorf_mode)access)
+           : access == DORF_COVERAGE_LIEFERBAR ? "lieferbar"
+                                               : "?";
+}
 
 void dorf_coverage_release(dorf_coverage *coverage) {
     if (!coverage) {
@@ -28,8 +34,8 @@ void dorf_coverage_release(dorf_coverage *coverage) {
 }
 
 /* Whether place `p` counts as open at `at` (see dorf/coverage.h). */
-static dorf_status place_is_open(dorf_ctx *ctx, const dorf_place *p,
-                                 const dorf_coverage_options *opt, int *open) {
+dorf_status coverage_place_is_open(dorf_ctx *ctx, const dorf_place *p,
+                                   const dorf_coverage_options *opt, int *open) {
     if (!p->opening_hours || p->opening_hours_error) {
         *open = !opt->strict_hours;
         return DORF_OK;
@@ -78,6 +84,17 @@ static dorf_status check_options(dorf_ctx *ctx, const dorf_coverage_options *opt
     if (modes & ~7u) {
         return dorf_fail(ctx, DORF_EINVAL, "unknown modes 0x%x", modes);
     }
+    const dorf_coverage_pool *pool = &opt->pool;
+    if (pool->volunteers > 100000 || (unsigned)pool->mode >= DORF_MODE_COUNT ||
+        !(pool->round_trip_s >= 0) || pool->round_trip_s > 86400) {
+        return dorf_fail(ctx, DORF_EINVAL,
+                         "the volunteer pool takes 0 to 100000 volunteers, a mode and a round "
+                         "trip of at most a day");
+    }
+    if (pool->volunteers && (!graphs || !graphs[pool->mode])) {
+        return dorf_fail(ctx, DORF_EINVAL, "no road graph for the volunteers' mode (%s) given",
+                         dorf_mode_name(pool->mode));
+    }
     for (int m = 0; m < DORF_MODE_COUNT; m++) {
         if ((modes & (1u << m)) && (!graphs || !graphs[m])) {
             return dorf_fail(ctx, DORF_EINVAL, "no road graph for %s given",
@@ -98,8 +115,8 @@ struct mode_work {
 };
 
 /* Snaps `lon, lat`; *ok = 0 when no road of the mode lies within max_snap_m. */
-static dorf_status snap_point(dorf_ctx *ctx, const dorf_graph *g, double lon, double lat,
-                              double max_m, dorf_snap *out, uint8_t *ok) {
+dorf_status coverage_snap_point(dorf_ctx *ctx, const dorf_graph *g, double lon, double lat,
+                                double max_m, dorf_snap *out, uint8_t *ok) {
     dorf_status st = dorf_graph_snap(ctx, g, lon, lat, max_m, out);
     *ok = st == DORF_OK;
     if (st == DORF_ENOTFOUND) {
@@ -156,7 +173,7 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
     struct mode_work w = {0};
     uint8_t *place_open = dorf_calloc(P ? P : 1, 1);
     uint8_t *has_households = dorf_calloc(B ? B : 1, 1);
-    out->time_s = dorf_malloc((H ? H : 1) * C * DORF_MODE_COUNT * sizeof *out->time_s);
+    out->time_s = dorf_malloc((H ? H : 1) * C * DORF_COVERAGE_ACCESS_COUNT * sizeof *out->time_s);
     w.building_snap = dorf_malloc((B ? B : 1) * sizeof *w.building_snap);
     w.building_ok = dorf_calloc(B ? B : 1, 1);
     w.building_time = dorf_malloc((B ? B : 1) * sizeof *w.building_time);
@@ -168,7 +185,7 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory for coverage");
         goto done;
     }
-    for (size_t i = 0; i < H * C * DORF_MODE_COUNT; i++) {
+    for (size_t i = 0; i < H * C * DORF_COVERAGE_ACCESS_COUNT; i++) {
         out->time_s[i] = NAN;
     }
     for (size_t p = 0; p < P && st == DORF_OK; p++) {
@@ -177,7 +194,7 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
             continue;
         }
         int open = 0;
-        st = place_is_open(ctx, &region->places[p], &opt, &open);
+        st = coverage_place_is_open(ctx, &region->places[p], &opt, &open);
         place_open[p] = (uint8_t)open;
         out->total_places[ci]++;
         out->open_places[ci] += (size_t)open;
@@ -203,15 +220,17 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
         for (size_t b = 0; b < B && st == DORF_OK; b++) {
             w.building_ok[b] = 0;
             if (has_households[b]) {
-                st = snap_point(ctx, g, region->buildings[b].lon_deg, region->buildings[b].lat_deg,
-                                opt.max_snap_m, &w.building_snap[b], &w.building_ok[b]);
+                st = coverage_snap_point(ctx, g, region->buildings[b].lon_deg,
+                                         region->buildings[b].lat_deg, opt.max_snap_m,
+                                         &w.building_snap[b], &w.building_ok[b]);
             }
         }
         for (size_t p = 0; p < P && st == DORF_OK; p++) {
             place_ok[p] = 0;
             if (place_open[p]) {
-                st = snap_point(ctx, g, region->places[p].lon_deg, region->places[p].lat_deg,
-                                opt.max_snap_m, &place_snap[p], &place_ok[p]);
+                st = coverage_snap_point(ctx, g, region->places[p].lon_deg,
+                                         region->places[p].lat_deg, opt.max_snap_m, &place_snap[p],
+                                         &place_ok[p]);
             }
         }
         for (size_t c = 0; c < C && st == DORF_OK; c++) {
@@ -240,7 +259,7 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
                 }
             }
             for (size_t h = 0; h < H; h++) {
-                out->time_s[(h * C + c) * DORF_MODE_COUNT + (size_t)m] =
+                out->time_s[(h * C + c) * DORF_COVERAGE_ACCESS_COUNT + (size_t)m] =
                     w.building_time[region->households[h].building];
             }
             dorf_progress(ctx, "coverage", ++step, total);
@@ -250,6 +269,11 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
         }
         dorf_router_free(w.router);
         w.router = NULL;
+    }
+    if (st == DORF_OK && opt.pool.volunteers > 0) {
+        out->modes |= 1u << DORF_COVERAGE_LIEFERBAR;
+        st = coverage_pool_times(ctx, region, graphs[opt.pool.mode], &opt.pool, opt.max_snap_m,
+                                 place_open, category_index, out);
     }
     out->search_s = seconds_since(&t0);
 

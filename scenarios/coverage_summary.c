@@ -222,18 +222,17 @@ static dorf_status check_thresholds(dorf_ctx *ctx, const double *thresholds_s, s
 static void add_household(dorf_coverage_summary *out, const dorf_coverage *cov, size_t h, size_t z,
                           double p) {
     for (size_t c = 0; c < cov->category_count; c++) {
-        for (int m = 0; m < DORF_MODE_COUNT; m++) {
-            float t = dorf_coverage_time(cov, h, c, (dorf_mode)m);
+        for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
+            float t = dorf_coverage_time(cov, h, c, (unsigned)m);
             if (!isfinite(t)) {
                 continue;
             }
-            size_t i = dorf_coverage_cell_index(out, z, c, (dorf_mode)m);
+            size_t i = dorf_coverage_cell_index(out, z, c, (unsigned)m);
             out->persons_reached[i] += p;
             out->time_person_s[i] += (double)t * p;
             for (size_t k = 0; k < out->threshold_count; k++) {
                 if (t <= out->thresholds_s[k]) {
-                    out->persons_within[dorf_coverage_within_index(out, z, c, (dorf_mode)m, k)] +=
-                        p;
+                    out->persons_within[dorf_coverage_within_index(out, z, c, (unsigned)m, k)] += p;
                 }
             }
         }
@@ -272,7 +271,7 @@ static dorf_status summarize(dorf_ctx *ctx, const dorf_region *region, const dor
         goto done;
     }
     const size_t C = cov->category_count, T = threshold_count;
-    size_t cells = out->zone_count * C * DORF_MODE_COUNT;
+    size_t cells = out->zone_count * C * DORF_COVERAGE_ACCESS_COUNT;
     out->persons_within = dorf_calloc(cells * T + 1, sizeof *out->persons_within);
     out->persons_reached = dorf_calloc(cells + 1, sizeof *out->persons_reached);
     out->time_person_s = dorf_calloc(cells + 1, sizeof *out->time_person_s);
@@ -291,11 +290,11 @@ static dorf_status summarize(dorf_ctx *ctx, const dorf_region *region, const dor
         double p = region->households[h].persons;
         add_household(out, cov, h, z, p);
         for (size_t c = 0; before && c < C; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
-                float was = dorf_coverage_time(before, h, c, (dorf_mode)m);
-                float is = dorf_coverage_time(cov, h, c, (dorf_mode)m);
+            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
+                float was = dorf_coverage_time(before, h, c, (unsigned)m);
+                float is = dorf_coverage_time(cov, h, c, (unsigned)m);
                 for (size_t k = 0; k < T; k++) {
-                    size_t i = dorf_coverage_within_index(out, z, c, (dorf_mode)m, k);
+                    size_t i = dorf_coverage_within_index(out, z, c, (unsigned)m, k);
                     int a = within(was, thresholds_s[k]), b = within(is, thresholds_s[k]);
                     out->before_within[i] += a ? p : 0;
                     out->persons_lost[i] += a && !b ? p : 0;

@@ -53,7 +53,7 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
     const size_t change = s->before_within ? 3 : 0;
     const size_t ncol = FIXED + (2 + change) * T + 2;
     size_t modes = 0;
-    for (int m = 0; m < DORF_MODE_COUNT; m++) {
+    for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
         modes += (cov->modes >> m) & 1u;
     }
     const size_t rows = s->zone_count * C * modes;
@@ -92,7 +92,7 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
     for (size_t z = 0; z < s->zone_count; z++) {
         const dorf_coverage_zone *zone = &s->zones[z];
         for (size_t c = 0; c < C; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
+            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
                 if (!(cov->modes & (1u << m))) {
                     continue;
                 }
@@ -100,7 +100,7 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
                 v[0].s = zone->id;
                 v[1].s = zone->name;
                 v[2].s = dorf_category_name(cov->categories[c]);
-                v[3].s = dorf_mode_name((dorf_mode)m);
+                v[3].s = dorf_coverage_access_name((unsigned)m);
                 v[4].i = zone->households;
                 v[5].r = zone->persons;
                 for (size_t t = 0; t < T; t++) {
@@ -115,7 +115,7 @@ dorf_status dorf_coverage_table_build(dorf_ctx *ctx, const dorf_coverage *cov,
                         col[4].r = s->persons_gained[w];
                     }
                 }
-                size_t i = dorf_coverage_cell_index(s, z, c, (dorf_mode)m);
+                size_t i = dorf_coverage_cell_index(s, z, c, (unsigned)m);
                 double reached = s->persons_reached[i];
                 v[FIXED + per * T].r = reached;
                 v[FIXED + per * T + 1].r = reached > 0 ? s->time_person_s[i] / reached / 60.0 : NAN;

@@ -196,11 +196,45 @@ static dorf_status parse_edit(dorf_ctx *ctx, const char *source, dorf_scenario *
         return DORF_OK;
     }
     if (strcmp(kind, "volunteers") == 0) {
-        return refuse(ctx, source, path,
-                      "changing the volunteer pool is not supported yet (LieferBar as an access "
-                      "mode is still to come)");
+        static const char *const known[] = {"count", "mode", "round_trip_min", NULL};
+        const char *other = json_is_object(v) ? unknown_member(v, known) : NULL;
+        out->kind = DORF_EDIT_VOLUNTEERS;
+        json_t *count = json_is_object(v) ? json_object_get(v, "count") : NULL;
+        if (!json_is_object(v) || other || !json_is_integer(count) ||
+            json_integer_value(count) < 0 || json_integer_value(count) > 100000) {
+            return refuse(ctx, source, path, "%s%s%s",
+                          other ? "unknown member '"
+                                : "an object with count: 0 to 100000 volunteers",
+                          other ? other : "", other ? "'" : "");
+        }
+        out->pool.volunteers = (size_t)json_integer_value(count);
+        out->pool.mode = DORF_MODE_BIKE;
+        out->pool.round_trip_s = 1800;
+        json_t *mode = json_object_get(v, "mode");
+        if (mode) {
+            int found = 0;
+            for (int m = 0; m < DORF_MODE_COUNT && json_is_string(mode); m++) {
+                if (strcmp(json_string_value(mode), dorf_mode_name((dorf_mode)m)) == 0) {
+                    out->pool.mode = (dorf_mode)m;
+                    found = 1;
+                }
+            }
+            if (!found) {
+                return refuse(ctx, source, path, "mode: \"walk\", \"bike\" or \"car\"");
+            }
+        }
+        json_t *rt = json_object_get(v, "round_trip_min");
+        if (rt) {
+            if (!json_is_number(rt) || !(json_number_value(rt) >= 1) ||
+                json_number_value(rt) > 1440) {
+                return refuse(ctx, source, path, "round_trip_min: 1 to 1440 minutes");
+            }
+            out->pool.round_trip_s = json_number_value(rt) * 60;
+        }
+        return DORF_OK;
     }
-    return refuse(ctx, source, path, "unknown edit; use close, open, hours or close_road");
+    return refuse(ctx, source, path,
+                  "unknown edit; use close, open, hours, close_road or volunteers");
 }
 
 dorf_status dorf_scenario_parse(dorf_ctx *ctx, const char *source, const char *text, size_t size,
@@ -309,6 +343,19 @@ done:
     }
     *out = s;
     return DORF_OK;
+}
+
+int dorf_scenario_pool(const dorf_scenario *s, dorf_coverage_pool *pool) {
+    int found = 0;
+    for (size_t i = 0; i < s->edit_count; i++) {
+        if (s->edits[i].kind == DORF_EDIT_VOLUNTEERS) {
+            uint64_t seed = pool->seed;
+            *pool = s->edits[i].pool;
+            pool->seed = seed;
+            found = 1;
+        }
+    }
+    return found;
 }
 
 int dorf_scenario_changes_roads(const dorf_scenario *s) {
@@ -423,6 +470,8 @@ dorf_status dorf_scenario_apply(dorf_ctx *ctx, const dorf_region *base, const do
                                           .opening_hours = ed->opening_hours};
             break;
         }
+        case DORF_EDIT_VOLUNTEERS:
+            break; /* the pool is coverage's, not the region's (dorf_scenario_pool) */
         case DORF_EDIT_CLOSE_ROAD: {
             if (!e->edges && !(e->edges = dorf_malloc((base->edge_count ? base->edge_count : 1) *
                                                       sizeof *e->edges))) {

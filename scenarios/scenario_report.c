@@ -79,23 +79,23 @@ static const char style[] =
 
 /* The category and mode whose persons lost (else gained) within threshold t are largest. */
 static void focus(const dorf_coverage *cov, const dorf_coverage_summary *s, size_t t, size_t *fc,
-                  dorf_mode *fm) {
+                  unsigned *fm) {
     double best = -1;
     *fc = 0;
     *fm = DORF_MODE_WALK;
     for (int pass = 0; pass < 2 && best <= 0; pass++) {
         best = -1;
         for (size_t c = 0; c < cov->category_count; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
+            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
                 if (!(cov->modes & (1u << m))) {
                     continue;
                 }
-                size_t i = dorf_coverage_within_index(s, 0, c, (dorf_mode)m, t);
+                size_t i = dorf_coverage_within_index(s, 0, c, (unsigned)m, t);
                 double v = pass == 0 ? s->persons_lost[i] : s->persons_gained[i];
                 if (v > best) {
                     best = v;
                     *fc = c;
-                    *fm = (dorf_mode)m;
+                    *fm = (unsigned)m;
                 }
             }
         }
@@ -138,6 +138,10 @@ static void write_edits(FILE *f, const dorf_scenario *s, const dorf_region *base
                     e->modes & DORF_ACCESS_BIKE ? " cycling" : "",
                     e->modes & DORF_ACCESS_CAR ? " driving" : "");
             break;
+        case DORF_EDIT_VOLUNTEERS:
+            fprintf(f, "A LieferBar pool of %zu volunteers going by %s, errands of at most %g min",
+                    e->pool.volunteers, dorf_mode_name(e->pool.mode), e->pool.round_trip_s / 60);
+            break;
         }
         fputs("</li>", f);
     }
@@ -153,13 +157,13 @@ static void write_table(FILE *f, const dorf_coverage *cov, const dorf_coverage_s
             "losing access</th><th class=n>persons gaining access</th></tr></thead><tbody>",
             s->thresholds_s[t] / 60);
     for (size_t c = 0; c < cov->category_count; c++) {
-        for (int m = 0; m < DORF_MODE_COUNT; m++) {
+        for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
             if (!(cov->modes & (1u << m))) {
                 continue;
             }
-            size_t i = dorf_coverage_within_index(s, 0, c, (dorf_mode)m, t);
+            size_t i = dorf_coverage_within_index(s, 0, c, (unsigned)m, t);
             fprintf(f, "<tr><td>%s</td><td>%s</td><td class=n>%.1f %%</td><td class=n>%.1f %%</td>",
-                    dorf_category_name(cov->categories[c]), dorf_mode_name((dorf_mode)m),
+                    dorf_category_name(cov->categories[c]), dorf_coverage_access_name((unsigned)m),
                     persons > 0 ? 100 * s->before_within[i] / persons : 0,
                     persons > 0 ? 100 * s->persons_within[i] / persons : 0);
             fprintf(f, "<td class=\"n%s\">", s->persons_lost[i] >= 0.5 ? " lost" : "");
@@ -176,7 +180,7 @@ static void write_table(FILE *f, const dorf_coverage *cov, const dorf_coverage_s
 static void write_chart(FILE *f, const dorf_coverage *cov, const dorf_coverage_summary *s,
                         size_t t) {
     size_t rows = 0;
-    for (int m = 0; m < DORF_MODE_COUNT; m++) {
+    for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
         rows += ((cov->modes >> m) & 1u) * cov->category_count;
     }
     const double row_h = 22, label_w = 170, bar_w = 420;
@@ -190,16 +194,17 @@ static void write_chart(FILE *f, const dorf_coverage *cov, const dorf_coverage_s
             label_w + bar_w + 60, h, label_w + bar_w + 60, h, s->thresholds_s[t] / 60);
     size_t r = 0;
     for (size_t c = 0; c < cov->category_count; c++) {
-        for (int m = 0; m < DORF_MODE_COUNT; m++) {
+        for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
             if (!(cov->modes & (1u << m))) {
                 continue;
             }
-            size_t i = dorf_coverage_within_index(s, 0, c, (dorf_mode)m, t);
+            size_t i = dorf_coverage_within_index(s, 0, c, (unsigned)m, t);
             double before = persons > 0 ? s->before_within[i] / persons : 0;
             double after = persons > 0 ? s->persons_within[i] / persons : 0;
             double y = 10 + r * row_h;
             fprintf(f, "<text x='%.0f' y='%.1f' text-anchor='end'>%s, %s</text>", label_w - 8,
-                    y + 12, dorf_category_name(cov->categories[c]), dorf_mode_name((dorf_mode)m));
+                    y + 12, dorf_category_name(cov->categories[c]),
+                    dorf_coverage_access_name((unsigned)m));
             fprintf(f, "<rect x='%.0f' y='%.1f' width='%.1f' height='8' fill='#b8c0c8'/>", label_w,
                     y + 2, bar_w * before);
             fprintf(f, "<rect x='%.0f' y='%.1f' width='%.1f' height='8' fill='%s'/>", label_w,
@@ -222,7 +227,7 @@ static void write_chart(FILE *f, const dorf_coverage *cov, const dorf_coverage_s
 
 /* The 1 km cells coloured by the net change for (c, m), settlements and edited places. */
 static void write_map(FILE *f, const dorf_scenario_report_input *in, size_t t, size_t c,
-                      dorf_mode m) {
+                      unsigned m) {
     const dorf_coverage_summary *g = in->grid;
     if (g->zone_count == 0) {
         return;
@@ -248,7 +253,7 @@ static void write_map(FILE *f, const dorf_scenario_report_input *in, size_t t, s
             "height='%.0f' role='img' aria-label='map of the change per 1 km cell'><style>"
             "text{font:11px system-ui,sans-serif;fill:#222;paint-order:stroke;stroke:#fff;"
             "stroke-width:3px}</style><rect width='100%%' height='100%%' fill='#f6f7f8'/>",
-            dorf_category_name(in->coverage->categories[c]), dorf_mode_name(m),
+            dorf_category_name(in->coverage->categories[c]), dorf_coverage_access_name(m),
             g->thresholds_s[t] / 60, MAP_WIDTH, h + 40, MAP_WIDTH, h + 40);
     for (size_t z = 0; z < g->zone_count; z++) {
         size_t i = dorf_coverage_within_index(g, z, c, m, t);
@@ -348,8 +353,8 @@ static void write_settlements(FILE *f, const dorf_coverage *cov, const dorf_cove
     for (size_t z = 0; z < n; z++) {
         order[z] = z;
         for (size_t c = 0; c < cov->category_count; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
-                size_t i = dorf_coverage_within_index(s, z, c, (dorf_mode)m, t);
+            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
+                size_t i = dorf_coverage_within_index(s, z, c, (unsigned)m, t);
                 net[z] += s->persons_gained[i] - s->persons_lost[i];
             }
         }
@@ -377,8 +382,8 @@ static void write_settlements(FILE *f, const dorf_coverage *cov, const dorf_cove
         size_t wc = 0;
         int wm = 0;
         for (size_t c = 0; c < cov->category_count; c++) {
-            for (int m = 0; m < DORF_MODE_COUNT; m++) {
-                size_t i = dorf_coverage_within_index(s, z, c, (dorf_mode)m, t);
+            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
+                size_t i = dorf_coverage_within_index(s, z, c, (unsigned)m, t);
                 if (s->persons_lost[i] > worst) {
                     worst = s->persons_lost[i];
                     wc = c;
@@ -394,7 +399,7 @@ static void write_settlements(FILE *f, const dorf_coverage *cov, const dorf_cove
         if (worst > 0) {
             num(f, worst);
             fprintf(f, " lose %s by %s", dorf_category_name(cov->categories[wc]),
-                    dorf_mode_name((dorf_mode)wm));
+                    dorf_coverage_access_name((unsigned)wm));
         }
         fputs("</td></tr>", f);
         shown++;
@@ -441,13 +446,14 @@ dorf_status dorf_scenario_report_html(dorf_ctx *ctx, const dorf_scenario_report_
     fputs("</p></header>", f);
 
     size_t fc;
-    dorf_mode fm;
+    unsigned fm;
     focus(cov, s, t, &fc, &fm);
     size_t fi = dorf_coverage_within_index(s, 0, fc, fm, t);
     fputs("<div class=key><div><b class=lost>", f);
     num(f, s->persons_lost[fi]);
     fprintf(f, "</b>persons lose %s by %s within %g min</div><div><b class=gain>",
-            dorf_category_name(cov->categories[fc]), dorf_mode_name(fm), s->thresholds_s[t] / 60);
+            dorf_category_name(cov->categories[fc]), dorf_coverage_access_name(fm),
+            s->thresholds_s[t] / 60);
     num(f, s->persons_gained[fi]);
     fprintf(f,
             "</b>gain it</div><div><b>%.1f %% &rarr; %.1f %%</b>of persons reach it</div>"

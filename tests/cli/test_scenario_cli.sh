@@ -67,8 +67,16 @@ if [[ -n $chromium && -n $artefacts ]]; then
     fi
 fi
 
+# A volunteer pool of 3 brings the bakery's goods to everybody in the little village.
+printf '{"name": "pool", "categories": ["bakery"], "edits": [{"volunteers": {"count": 3}}]}' >"$work/pool.json"
+if "$dorf" scenario run --db "$work/village.dorf" --at "2026-12-01 10:00" "$work/pool.json" >"$work/out" 2>"$work/err" &&
+    grep -qE '^bakery +lieferbar +0\.0% +100\.0% +0 +[1-9][0-9]*$' "$work/out"; then
+    ok "a volunteer pool gains everybody LieferBar access to the bakery"
+else
+    fail "volunteers" "$(cat "$work/out" "$work/err")"
+fi
 printf '{"name": "x", "edits": [{"volunteers": {"add": 5}}]}' >"$work/volunteers.json"
-expect_error "a volunteer edit is not supported yet" 1 "not supported yet" -- "$dorf" scenario run --db "$work/village.dorf" --at "Tue 10:00" "$work/volunteers.json"
+expect_error "a volunteer edit with an unknown member" 1 "unknown member 'add'" -- "$dorf" scenario run --db "$work/village.dorf" --at "Tue 10:00" "$work/volunteers.json"
 printf '{"name": "x", "edits": [{"close": "n999"}]}' >"$work/missing.json"
 expect_error "a place the region does not have" 1 "no place n999" -- "$dorf" scenario run --db "$work/village.dorf" --at "Tue 10:00" "$work/missing.json"
 printf '{"name": "x", "edits": [' >"$work/broken.json"

@@ -61,7 +61,7 @@ static size_t category_position(const dorf_coverage *cov, dorf_category cat) {
 }
 
 /* Households (of all) that reach category `cat` by `mode` at all. */
-static size_t households_reaching(const dorf_coverage *cov, dorf_category cat, dorf_mode mode) {
+static size_t households_reaching(const dorf_coverage *cov, dorf_category cat, unsigned mode) {
     size_t c = category_position(cov, cat), n = 0;
     for (size_t h = 0; h < cov->household_count; h++) {
         n += isfinite(dorf_coverage_time(cov, h, c, mode));
@@ -328,11 +328,103 @@ static void test_times_match_single_source_routes_on_the_real_extract(void) {
     dorf_ctx_free(ctx);
 }
 
+/* Households the LieferBar pool serves for category index c. */
+static size_t served(const dorf_coverage *cov, size_t c) {
+    return households_reaching(cov, cov->categories[c], DORF_COVERAGE_LIEFERBAR);
+}
+
+static void test_a_volunteer_pool_brings_what_is_open(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_region *r = village(ctx);
+    struct graphs gs;
+    CHECK(r && build_graphs(ctx, r, &gs) == 0);
+    if (!r) {
+        dorf_ctx_free(ctx);
+        return;
+    }
+    dorf_coverage cov = {0};
+    dorf_coverage_options opt = {.at = {2026, 12, 1, 600}, .category_count = 2};
+    opt.categories[0] = DORF_CAT_BAKERY;
+    opt.categories[1] = DORF_CAT_BUTCHER;
+    opt.pool = (dorf_coverage_pool){3, DORF_MODE_BIKE, 1800, 7};
+    CHECK_EQ_INT(dorf_coverage_compute(ctx, r, (const dorf_graph *const *)gs.g, &opt, &cov),
+                 DORF_OK);
+    CHECK(cov.modes & (1u << DORF_COVERAGE_LIEFERBAR));
+    /* A village a few hundred metres wide: every household is served with the bakery... */
+    CHECK_EQ_INT(served(&cov, 0), r->household_count);
+    /* ...but not with the butcher's goods on a Tuesday: it is shut. */
+    CHECK_EQ_INT(served(&cov, 1), 0);
+    for (size_t h = 0; h < cov.household_count; h++) {
+        /* The parcel leaves the volunteer's home, so it is never faster than cycling from the
+         * bakery, and a served household is always reachable by bike. */
+        float parcel = dorf_coverage_time(&cov, h, 0, DORF_COVERAGE_LIEFERBAR);
+        float bike = dorf_coverage_time(&cov, h, 0, DORF_MODE_BIKE);
+        CHECK(isfinite(bike) && parcel >= bike - 0.002f);
+    }
+    dorf_coverage_release(&cov);
+    /* Errands of five seconds (some 20 m by bike): nobody can be served. */
+    opt.pool.round_trip_s = 5;
+    CHECK_EQ_INT(dorf_coverage_compute(ctx, r, (const dorf_graph *const *)gs.g, &opt, &cov),
+                 DORF_OK);
+    CHECK_EQ_INT(served(&cov, 0), 0);
+    dorf_coverage_release(&cov);
+    /* A pool whose mode has no graph is refused. */
+    const dorf_graph *no_car[DORF_MODE_COUNT] = {gs.g[0], gs.g[1], NULL};
+    opt.modes = DORF_ACCESS_WALK;
+    opt.pool.mode = DORF_MODE_CAR;
+    CHECK_EQ_INT(dorf_coverage_compute(ctx, r, no_car, &opt, &cov), DORF_EINVAL);
+    CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "volunteers' mode (car)");
+    free_graphs(&gs);
+    dorf_region_free(r);
+    dorf_ctx_free(ctx);
+}
+
+/* On the real extract: a larger pool (the same first volunteers, more after) serves a superset. */
+static void test_more_volunteers_serve_more_households(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_region *r = real_region(ctx);
+    if (!r) {
+        dorf_ctx_free(ctx);
+        return;
+    }
+    struct graphs gs;
+    CHECK(build_graphs(ctx, r, &gs) == 0);
+    dorf_coverage small = {0}, large = {0};
+    dorf_coverage_options opt = {.at = {2026, 12, 1, 600}, .modes = DORF_ACCESS_BIKE};
+    opt.pool = (dorf_coverage_pool){5, DORF_MODE_BIKE, 1800, 3};
+    CHECK_EQ_INT(dorf_coverage_compute(ctx, r, (const dorf_graph *const *)gs.g, &opt, &small),
+                 DORF_OK);
+    opt.pool.volunteers = 40;
+    CHECK_EQ_INT(dorf_coverage_compute(ctx, r, (const dorf_graph *const *)gs.g, &opt, &large),
+                 DORF_OK);
+    size_t grew = 0;
+    for (size_t c = 0; c < small.category_count; c++) {
+        for (size_t h = 0; h < small.household_count; h++) {
+            float a = dorf_coverage_time(&small, h, c, DORF_COVERAGE_LIEFERBAR);
+            float b = dorf_coverage_time(&large, h, c, DORF_COVERAGE_LIEFERBAR);
+            CHECK(!(b > a)); /* never slower, never lost */
+            grew += isinf(a) && isfinite(b);
+        }
+        CHECK(served(&large, c) >= served(&small, c));
+    }
+    CHECK(grew > 0);
+    CHECK(served(&large, 0) > 0 && served(&large, 0) < r->household_count);
+    printf("  grocery by LieferBar: 5 volunteers serve %zu households, 40 serve %zu of %zu\n",
+           served(&small, 0), served(&large, 0), r->household_count);
+    dorf_coverage_release(&small);
+    dorf_coverage_release(&large);
+    free_graphs(&gs);
+    dorf_region_free(r);
+    dorf_ctx_free(ctx);
+}
+
 int main(int argc, char **argv) {
     CHECK_INIT(argc, argv);
     RUN(test_opening_hours_decide_who_is_reached);
     RUN(test_a_missing_graph_and_bad_options_are_refused);
     RUN(test_times_are_parsed_as_planners_write_them);
     RUN(test_times_match_single_source_routes_on_the_real_extract);
+    RUN(test_a_volunteer_pool_brings_what_is_open);
+    RUN(test_more_volunteers_serve_more_households);
     return check_summary();
 }

@@ -94,7 +94,18 @@ static void test_a_scenario_file_is_read_and_checked(void) {
                    "[\"car\", \"boat\"]}}]}",
                    "modes");
     expect_refused(ctx, "{\"name\": \"x\", \"edits\": [{\"volunteers\": {\"add\": 10}}]}",
-                   "not supported yet");
+                   "volunteers: unknown member 'add'");
+    expect_refused(ctx,
+                   "{\"name\": \"x\", \"edits\": [{\"volunteers\": {\"count\": 5, \"mode\": "
+                   "\"boat\"}}]}",
+                   "mode");
+    dorf_scenario *pool = parse(ctx, "{\"name\": \"pool\", \"edits\": [{\"volunteers\": "
+                                     "{\"count\": 12, \"round_trip_min\": 20}}]}");
+    dorf_coverage_pool p = {0, DORF_MODE_CAR, 0, 99};
+    CHECK(pool && dorf_scenario_pool(pool, &p) == 1);
+    CHECK(p.volunteers == 12 && p.mode == DORF_MODE_BIKE && p.round_trip_s == 1200 && p.seed == 99);
+    CHECK(pool && !dorf_scenario_changes_roads(pool));
+    dorf_scenario_free(pool);
     expect_refused(ctx, "{\"name\": \"x\", \"name\": \"y\", \"edits\": [{\"close\": \"n1\"}]}",
                    "duplicate");
     expect_refused(ctx, "{\"name\": \"a\\u0000b\", \"edits\": [{\"close\": \"n1\"}]}", "not JSON");

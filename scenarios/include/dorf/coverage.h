@@ -37,15 +37,42 @@
 
 #define DORF_COVERAGE_MAX_THRESHOLDS 8
 
+/*
+ * How a household gets to a service: walking, cycling and driving (dorf_mode's values), or
+ * having it brought by a LieferBar volunteer (DORF_COVERAGE_LIEFERBAR). Coverage arrays and
+ * the `modes` bits are indexed by these.
+ */
+enum { DORF_COVERAGE_LIEFERBAR = DORF_MODE_COUNT, DORF_COVERAGE_ACCESS_COUNT };
+
+/* "walk", "bike", "car", "lieferbar". */
+const char *dorf_coverage_access_name(unsigned access);
+
+/*
+ * A LieferBar volunteer pool, as coverage models it (a documented approximation of the
+ * optimiser's model, docs/scenarios.md): `volunteers` volunteers live at households drawn at
+ * random in proportion to their persons (reproducible from `seed`); each runs one errand by
+ * `mode`: from home to an open place of the category, to the household, and home again, in
+ * at most `round_trip_s`. A household is served when some volunteer can run that errand for
+ * some open place; its time is the parcel's travel time (home to place to household) of the
+ * best such errand. Volunteers' availability windows and capacities are not modelled.
+ */
+typedef struct dorf_coverage_pool {
+    size_t volunteers;   /* 0: no LieferBar access computed */
+    dorf_mode mode;      /* how they travel */
+    double round_trip_s; /* 0: 1800 */
+    uint64_t seed;
+} dorf_coverage_pool;
+
 typedef struct dorf_coverage_options {
     dorf_local_time at;         /* when the places must be open (local time) */
     const char *holiday_region; /* "DE-BY" ...; NULL: the holidays common to Germany */
     dorf_category categories[DORF_CAT_COUNT];
-    size_t category_count; /* 0: grocery, bakery, pharmacy, doctor, post, bus stop */
-    unsigned modes;        /* DORF_ACCESS_* bits; 0: walking, cycling and driving */
-    double limit_s;        /* searches stop here; beyond is "not reached"; 0: 3600 */
-    double max_snap_m;     /* 0: 500 */
-    int strict_hours;      /* 1: places without parsed opening hours count as closed */
+    size_t category_count;   /* 0: grocery, bakery, pharmacy, doctor, post, bus stop */
+    unsigned modes;          /* DORF_ACCESS_* bits; 0: walking, cycling and driving */
+    double limit_s;          /* searches stop here; beyond is "not reached"; 0: 3600 */
+    double max_snap_m;       /* 0: 500 */
+    int strict_hours;        /* 1: places without parsed opening hours count as closed */
+    dorf_coverage_pool pool; /* LieferBar access when pool.volunteers > 0 */
 } dorf_coverage_options;
 
 /* The result of one coverage run. */
@@ -53,18 +80,19 @@ typedef struct dorf_coverage {
     size_t household_count; /* the region's households, in its order */
     size_t category_count;
     dorf_category categories[DORF_CAT_COUNT];
-    unsigned modes;
+    unsigned modes; /* bits 1 << access (DORF_ACCESS_* and 1 << DORF_COVERAGE_LIEFERBAR) */
     double limit_s;
     dorf_local_time at;
     size_t open_places[DORF_CAT_COUNT];  /* per category index: open at `at` */
     size_t total_places[DORF_CAT_COUNT]; /* per category index: in the region */
     /*
-     * time_s[(h * category_count + c) * DORF_MODE_COUNT + m]: seconds from household h to
-     * the nearest open place of category index c by mode m; INFINITY when none is reached
-     * within the limit, NAN for a mode that was not computed.
+     * time_s[(h * category_count + c) * DORF_COVERAGE_ACCESS_COUNT + a]: seconds from
+     * household h to the nearest open place of category index c by access a (for LieferBar:
+     * the parcel's travel time); INFINITY when none is reached within the limit, NAN for an
+     * access that was not computed.
      */
     float *time_s;
-    uint64_t searches; /* multi-source searches run */
+    uint64_t searches; /* graph searches run (multi-source, and the pool's) */
     double search_s;   /* wall-clock time of snapping and searching, seconds */
 } dorf_coverage;
 
@@ -82,10 +110,10 @@ dorf_status dorf_coverage_compute(dorf_ctx *ctx, const dorf_region *region,
 /* Frees what a coverage result holds and zeroes it. Accepts NULL. */
 void dorf_coverage_release(dorf_coverage *coverage);
 
-/* Seconds from household h to the nearest open place of category index c by `mode`. */
+/* Seconds from household h to the nearest open place of category index c by `access`. */
 static inline float dorf_coverage_time(const dorf_coverage *cov, size_t h, size_t c,
-                                       dorf_mode mode) {
-    return cov->time_s[(h * cov->category_count + c) * DORF_MODE_COUNT + (size_t)mode];
+                                       unsigned access) {
+    return cov->time_s[(h * cov->category_count + c) * DORF_COVERAGE_ACCESS_COUNT + access];
 }
 
 /*
@@ -122,8 +150,8 @@ typedef struct dorf_coverage_summary {
     size_t category_count;
     size_t threshold_count;
     double thresholds_s[DORF_COVERAGE_MAX_THRESHOLDS]; /* increasing */
-    double *persons_within;  /* [((z * C + c) * DORF_MODE_COUNT + m) * T + t] */
-    double *persons_reached; /* [(z * C + c) * DORF_MODE_COUNT + m]: within the search limit */
+    double *persons_within;  /* [((z * C + c) * DORF_COVERAGE_ACCESS_COUNT + a) * T + t] */
+    double *persons_reached; /* [(z * C + c) * DORF_COVERAGE_ACCESS_COUNT + a]: reached */
     double *time_person_s;   /* same index: sum of time x persons over those reached */
     /*
      * Filled by dorf_coverage_summarize_change only (else NULL), indexed as persons_within:
@@ -161,14 +189,14 @@ void dorf_coverage_summary_release(dorf_coverage_summary *summary);
 
 /* Index into persons_within. */
 static inline size_t dorf_coverage_within_index(const dorf_coverage_summary *s, size_t z, size_t c,
-                                                dorf_mode m, size_t t) {
-    return ((z * s->category_count + c) * DORF_MODE_COUNT + (size_t)m) * s->threshold_count + t;
+                                                unsigned a, size_t t) {
+    return ((z * s->category_count + c) * DORF_COVERAGE_ACCESS_COUNT + a) * s->threshold_count + t;
 }
 
 /* Index into persons_reached and time_person_s. */
 static inline size_t dorf_coverage_cell_index(const dorf_coverage_summary *s, size_t z, size_t c,
-                                              dorf_mode m) {
-    return (z * s->category_count + c) * DORF_MODE_COUNT + (size_t)m;
+                                              unsigned a) {
+    return (z * s->category_count + c) * DORF_COVERAGE_ACCESS_COUNT + a;
 }
 
 /*

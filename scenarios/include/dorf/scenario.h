@@ -17,11 +17,14 @@
  *       {"hours": {"place": "n123456", "opening_hours": "Mo-Fr 08:00-12:00"}},
  *       {"close_road": {"way": 987654, "modes": ["car"]}}   every segment of an OSM way,
  *                                                    for the modes named (default all)
+ *       {"volunteers": {"count": 20, "mode": "bike", "round_trip_min": 30}}
+ *                                                    a LieferBar volunteer pool (coverage.h,
+ *                                                    dorf_coverage_pool); mode and round trip
+ *                                                    optional (bike, 30)
  *     ]
  *   }
  *
- * Unknown members are refused (a typo must not silently change the meaning). A volunteer pool
- * edit ("volunteers") is recognised and refused as not supported yet.
+ * Unknown members are refused (a typo must not silently change the meaning).
  */
 #ifndef DORF_SCENARIO_H
 #define DORF_SCENARIO_H
@@ -38,6 +41,7 @@ typedef enum dorf_edit_kind {
     DORF_EDIT_ADD_PLACE,
     DORF_EDIT_SET_HOURS,
     DORF_EDIT_CLOSE_ROAD,
+    DORF_EDIT_VOLUNTEERS,
 } dorf_edit_kind;
 
 typedef struct dorf_edit {
@@ -50,6 +54,7 @@ typedef struct dorf_edit {
     double lon_deg, lat_deg;
     const char *opening_hours; /* ADD_PLACE, SET_HOURS; NULL: none given (always open) */
     unsigned modes;            /* CLOSE_ROAD: DORF_ACCESS_* closed */
+    dorf_coverage_pool pool;   /* VOLUNTEERS (seed 0) */
 } dorf_edit;
 
 typedef struct dorf_scenario {
@@ -73,6 +78,12 @@ dorf_status dorf_scenario_parse(dorf_ctx *ctx, const char *source, const char *t
                                 dorf_scenario **out);
 
 void dorf_scenario_free(dorf_scenario *scenario);
+
+/*
+ * The volunteer pool the scenario sets (its last "volunteers" edit) into *pool, keeping the
+ * pool's seed: 1; 0 when the scenario leaves the pool alone.
+ */
+int dorf_scenario_pool(const dorf_scenario *scenario, dorf_coverage_pool *pool);
 
 /* Whether any edit changes the roads (then the graphs must be built from the edited region). */
 int dorf_scenario_changes_roads(const dorf_scenario *scenario);
