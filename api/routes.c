@@ -13,6 +13,7 @@ const api_route *const api_route_tables[] = {
     api_routes_lieferbar,
     api_routes_market,
     api_routes_posts,
+    api_routes_ogc,
 };
 /* clang-format on */
 
@@ -24,6 +25,7 @@ const size_t *const api_route_table_sizes[] = {
     &api_routes_lieferbar_count,
     &api_routes_market_count,
     &api_routes_posts_count,
+    &api_routes_ogc_count,
 };
 /* clang-format on */
 

@@ -35,6 +35,10 @@ extern const size_t api_routes_market_count;
 extern const api_route api_routes_posts[];
 extern const size_t api_routes_posts_count;
 
+/* h_ogc.c: OGC API Features (landing page, conformance, collections, items) under /ogc. */
+extern const api_route api_routes_ogc[];
+extern const size_t api_routes_ogc_count;
+
 /* All tables (routes.c), in the order they are searched, and the length of each. */
 extern const api_route *const api_route_tables[];
 extern const size_t *const api_route_table_sizes[];
