@@ -1,7 +1,7 @@
 # dorf: the two commands the README opens with, and a few for developers.
 #
 #   make demo   install what is missing, build, import the sample region, show what it holds,
-#               then serve the village platform's API on 127.0.0.1:8080 until Ctrl-C
+#               then serve the village platform (map portal and API) on 127.0.0.1:8080 until Ctrl-C
 #   make test   install what is missing, build, run the whole suite plain and under ASan+UBSan,
 #               then a short run of every fuzz target
 #
@@ -62,7 +62,7 @@ demo: release
 		demo/lieferbar.geojson:#2e7d32,2,none
 	@echo "  map: demo/map.svg$$(test -f demo/map.png && echo ' and demo/map.png')"
 	@echo
-	@echo "The village platform (dorf serve) on $(DEMO_LISTEN):"
+	@echo "The village platform (dorf serve) with its map portal on http://$(DEMO_LISTEN)/:"
 	@scripts/demo-serve build/release/cli/dorf $(DEMO_DB) $(DEMO_LISTEN)
 
 # The release build is made too, so that a change that breaks `make demo` cannot pass.
@@ -82,6 +82,8 @@ bench: release
 	scripts/install-deps --bench
 	tests/bench/import/run build/release/cli/dorf
 	tests/bench/routing/run build/release
+	tests/bench/tiles/run build/release
+	tests/bench/coverage/run build/release
 	tests/bench/vrp/run --dorf build/release/cli/dorf
 	build/release/tests/bench/vrp/dorf_bench_reopt $(wildcard ../shared/data/vrp/li_lim/100/*.txt)
 

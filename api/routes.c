@@ -14,6 +14,7 @@ const api_route *const api_route_tables[] = {
     api_routes_market,
     api_routes_posts,
     api_routes_ogc,
+    api_routes_tiles,
 };
 /* clang-format on */
 
@@ -26,6 +27,7 @@ const size_t *const api_route_table_sizes[] = {
     &api_routes_market_count,
     &api_routes_posts_count,
     &api_routes_ogc_count,
+    &api_routes_tiles_count,
 };
 /* clang-format on */
 

@@ -39,6 +39,10 @@ extern const size_t api_routes_posts_count;
 extern const api_route api_routes_ogc[];
 extern const size_t api_routes_ogc_count;
 
+/* h_tiles.c: vector tiles (base map, live layers, parcels), TileJSON and the map style. */
+extern const api_route api_routes_tiles[];
+extern const size_t api_routes_tiles_count;
+
 /* All tables (routes.c), in the order they are searched, and the length of each. */
 extern const api_route *const api_route_tables[];
 extern const size_t *const api_route_table_sizes[];

@@ -37,6 +37,8 @@
 #include "ratelimit.h"
 #include "router.h"
 #include "routes.h"
+#include "static.h"
+#include "tiles.h"
 #include "travel.h"
 
 /* One store connection with the context its errors go to. */
@@ -71,6 +73,8 @@ struct api_server {
     api_ratelimit *limits;  /* logins and writes per address (ratelimit.h) */
     json_t *openapi;        /* the document GET /api serves (openapi.c) */
     api_travel *travel;     /* road graphs for sort=travel_time (travel.h) */
+    api_static *web;        /* the portal's files, for paths no route takes (static.h) */
+    api_tiles *tiles;       /* vector tiles: the base map in memory, a cache (tiles.h) */
 };
 
 struct dorf_server {
@@ -106,6 +110,10 @@ api_events_hub *api_server_events(api_server *server) {
 
 api_travel *api_server_travel(api_server *server) {
     return server->travel;
+}
+
+api_tiles *api_server_tiles(api_server *server) {
+    return server->tiles;
 }
 
 /* A streamed body (api_response.stream) as libmicrohttpd's content reader. */
@@ -449,7 +457,16 @@ static enum MHD_Result run_request(api_server *s, struct MHD_Connection *conn, s
     api_match m =
         api_router_find(r->method, r->path, &route, spans, &span_count, allow, sizeof allow);
     if (m == API_MATCH_NO_PATH) {
-        return send_error(conn, r, 404, "not_found", "no such resource");
+        /* The portal's files, or the 404 (JSON under the API's prefixes). */
+        api_response res = {0};
+        api_request req = {.method = r->method,
+                           .path = r->path,
+                           .client_ip = r->ip,
+                           .server = s,
+                           .connection = conn,
+                           .now = r->now};
+        api_static_answer(s->web, &req, &res);
+        return send_response(conn, r, &res, NULL);
     }
     if (m == API_MATCH_NO_METHOD) {
         api_response res = {0};
@@ -696,6 +713,8 @@ static void server_free(api_server *s) {
     api_events_hub_free(s->events);
     api_ratelimit_free(s->limits);
     api_travel_free(s->travel);
+    api_tiles_free(s->tiles);
+    api_static_free(s->web);
     json_decref(s->openapi);
     for (unsigned i = 0; i < s->slot_count; i++) {
         dorf_store_close(s->slots[i].store);
@@ -778,7 +797,10 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
         goto fail;
     }
     if (!(s->events = api_events_hub_new()) || !(s->limits = api_ratelimit_new(16384)) ||
-        !(s->openapi = api_openapi_document()) || !(s->travel = api_travel_new(s->db))) {
+        !(s->openapi = api_openapi_document()) || !(s->travel = api_travel_new(s->db)) ||
+        !(s->tiles = api_tiles_new()) ||
+        !(s->web =
+              api_static_new(options->web_dir ? options->web_dir : api_static_default_dir()))) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
         goto fail;
     }

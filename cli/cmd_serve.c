@@ -38,6 +38,9 @@ static void usage(FILE *out) {
             "  --login-limit N             logins per minute from one address (default 10)\n"
             "  --write-limit N             changes per minute from one address (default 600;\n"
             "                              0: no limit)\n"
+            "  --web DIR                   serve the map portal from DIR (default: the\n"
+            "                              environment variable DORF_WEB_DIR, else the\n"
+            "                              source tree's web/ folder; docs/portal.md)\n"
             "  --openapi                   print the OpenAPI 3 document of the API and exit\n"
             "  --help                      show this help\n");
 }
@@ -115,6 +118,7 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
         {"timeout", required_argument, NULL, 'o'},
         {"login-limit", required_argument, NULL, 'L'},
         {"write-limit", required_argument, NULL, 'W'},
+        {"web", required_argument, NULL, 'w'},
         {"openapi", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -145,6 +149,9 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
             break;
         case 'a':
             log_path = optarg;
+            break;
+        case 'w':
+            opt.web_dir = optarg;
             break;
         case 'L':
             if (parse_count(optarg, 1, 1000000, &n) != 0) {

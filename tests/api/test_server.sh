@@ -96,7 +96,7 @@ fi
 req -I "$base/health"
 [[ $status == 200 ]] && ok "HEAD /health" || fail "HEAD /health" "status $status"
 
-req "$base/no/such/thing"
+req "$base/api/no/such/thing"
 expect_status_code "unknown path is 404 not_found" 404 not_found
 still_serving "after 404"
 
@@ -141,7 +141,7 @@ grep -qi '^www-authenticate: Bearer' "$work/h" && ok "401 asks for a Bearer toke
 req -H 'Authorization: Bearer not-a-token' "$base/api/me"
 expect_status_code "an unknown token is 401" 401 unauthorized
 
-req "$base/%FF%FE/x"
+req "$base/api/%FF%FE/x"
 expect_status_code "a path that is not UTF-8 is 404" 404 not_found
 
 req "$base/api/jobs/0123456789abcdef0123456789abcdef"

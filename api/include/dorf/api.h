@@ -33,6 +33,8 @@ typedef struct dorf_server_options {
     unsigned login_limit;            /* logins per minute from one address; 0: 10 */
     unsigned write_limit; /* writes (POST, PUT, PATCH, DELETE) per minute from one address;
                              0: 600; UINT_MAX: no limit */
+    const char *web_dir;  /* the portal's files (docs/portal.md), served on paths no route
+                             takes; NULL: $DORF_WEB_DIR, else the source tree's web/; "": none */
 } dorf_server_options;
 
 /* Sets every field of *options to its default (db NULL, access_log NULL). */
