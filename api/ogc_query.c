@@ -14,31 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dorf/opening_hours.h"
 #include "ogc_query.h"
 
 /* ---- dates and times --------------------------------------------------------------------- */
-
-/* Days from 1970-01-01 to y-m-d (Hinnant, "chrono-Compatible Low-Level Date Algorithms"). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
 
 static int days_in_month(int64_t y, int m) {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -80,7 +59,7 @@ static int instant_parse(const char *s, size_t len, int64_t *start, int64_t *end
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) {
         return -1;
     }
-    const int64_t day = days_from_civil(y, mo, d) * 86400;
+    const int64_t day = dorf_days_from_civil(y, (int)mo, (int)d) * 86400;
     if (p == stop) {
         *start = day;
         *end = day + 86399;
@@ -187,7 +166,7 @@ char *ogc_time_format(int64_t t, char *buf, size_t size) {
     int64_t y;
     int m;
     int d;
-    civil_from_days(days, &y, &m, &d);
+    dorf_civil_from_days(days, &y, &m, &d);
     snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d, (int)(secs / 3600),
              (int)(secs / 60 % 60), (int)(secs % 60));
     return buf;

@@ -6,6 +6,7 @@
 #define DORF_CLI_H
 
 #include "dorf/context.h"
+#include "dorf/coverage.h"
 #include "dorf/importers.h"
 #include "dorf/region.h"
 #include "dorf/tables.h"
@@ -29,6 +30,10 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv);
 /* Load the GDAL module beside the executable (gdal_module.c) and hand out an entry point. */
 dorf_status cli_load_importer(dorf_ctx *ctx, dorf_import_osm_fn *out);
 dorf_status cli_load_table_writer(dorf_ctx *ctx, dorf_tables_write_fn *out);
+
+/* Coverage summaries (n of them, at most 8) as tables through the GDAL module (gdal_module.c). */
+dorf_status cli_write_coverage_tables(dorf_ctx *ctx, const char *path, const dorf_coverage *cov,
+                                      const dorf_coverage_summary *sums, size_t n);
 
 /* "walk", "bike", "car" to a mode; -1 when it is none of them. */
 int cli_parse_mode(const char *text, dorf_mode *out);

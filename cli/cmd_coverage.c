@@ -212,30 +212,6 @@ static void print_settlements(const dorf_coverage *cov, const dorf_coverage_summ
     }
 }
 
-/* The four summaries as tables, written through the GDAL module. */
-static dorf_status write_summaries(dorf_ctx *ctx, const char *path, const dorf_coverage *cov,
-                                   const dorf_coverage_summary *sums) {
-    dorf_coverage_table tables[4];
-    memset(tables, 0, sizeof tables);
-    dorf_table plain[4];
-    dorf_status st = DORF_OK;
-    for (int k = 0; k < 4 && st == DORF_OK; k++) {
-        st = dorf_coverage_table_build(ctx, cov, &sums[k], &tables[k]);
-        plain[k] = tables[k].table;
-    }
-    dorf_tables_write_fn write = NULL;
-    if (st == DORF_OK) {
-        st = cli_load_table_writer(ctx, &write);
-    }
-    if (st == DORF_OK) {
-        st = write(ctx, path, NULL, plain, 4);
-    }
-    for (int k = 0; k < 4; k++) {
-        dorf_coverage_table_release(&tables[k]);
-    }
-    return st;
-}
-
 int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},
@@ -403,7 +379,7 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
     }
     cli_progress_done();
     if (st == DORF_OK && out) {
-        st = write_summaries(ctx, out, &cov, sums);
+        st = cli_write_coverage_tables(ctx, out, &cov, sums, 4);
     }
     int rc = EXIT_OK;
     if (st != DORF_OK) {

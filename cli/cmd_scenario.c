@@ -158,74 +158,31 @@ static void print_change(const dorf_coverage *cov, const dorf_coverage_summary *
 }
 
 /* The settlements with the most persons losing access (any category and mode), at most 10. */
-static void print_affected(const dorf_coverage *cov, const dorf_coverage_summary *s) {
+static void print_affected(const dorf_coverage_summary *s) {
     size_t t = s->threshold_count / 2;
     size_t n = s->zone_count;
-    double *lost = calloc(n ? n : 1, sizeof *lost);
+    double *net = calloc(n ? n : 1, sizeof *net);
     size_t *order = calloc(n ? n : 1, sizeof *order);
-    if (!lost || !order) {
-        free(lost);
+    if (!net || !order) {
+        free(net);
         free(order);
         return;
     }
-    for (size_t z = 0; z < n; z++) {
-        order[z] = z;
-        for (size_t c = 0; c < cov->category_count; c++) {
-            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
-                size_t i = dorf_coverage_within_index(s, z, c, (unsigned)m, t);
-                lost[z] += s->persons_lost[i] - s->persons_gained[i];
-            }
-        }
-    }
-    for (size_t a = 1; a < n; a++) { /* insertion sort: a few hundred settlements at most */
-        size_t k = order[a], b = a;
-        for (; b > 0 && lost[order[b - 1]] < lost[k]; b--) {
-            order[b] = order[b - 1];
-        }
-        order[b] = k;
-    }
-    printf("\nmost affected settlements (persons losing minus gaining access within %g min,\n"
+    dorf_coverage_rank_change(s, t, order, net);
+    printf("\nmost affected settlements (persons gaining minus losing access within %g min,\n"
            "summed over categories and modes):\n",
            s->thresholds_s[t] / 60);
     size_t shown = 0;
-    for (size_t k = 0; k < n && shown < 10; k++) {
-        size_t z = order[k];
-        if (lost[z] == 0) {
-            break;
-        }
+    for (size_t k = 0; k < n && shown < 10 && net[order[k]] != 0; k++, shown++) {
         printf("  ");
-        cli_print_padded(s->zones[z].name, 28);
-        printf(" %6.0f persons, net %+.0f\n", s->zones[z].persons, -lost[z]);
-        shown++;
+        cli_print_padded(s->zones[order[k]].name, 28);
+        printf(" %6.0f persons, net %+.0f\n", s->zones[order[k]].persons, net[order[k]]);
     }
     if (shown == 0) {
-        printf("  none: no settlement loses access\n");
+        printf("  none: no settlement's access changes\n");
     }
-    free(lost);
+    free(net);
     free(order);
-}
-
-static dorf_status write_tables(dorf_ctx *ctx, const char *path, const dorf_coverage *cov,
-                                const dorf_coverage_summary *sums) {
-    dorf_coverage_table tables[4];
-    memset(tables, 0, sizeof tables);
-    dorf_table plain[4];
-    dorf_status st = DORF_OK;
-    for (int k = 0; k < 4 && st == DORF_OK; k++) {
-        st = dorf_coverage_table_build(ctx, cov, &sums[k], &tables[k]);
-        plain[k] = tables[k].table;
-    }
-    dorf_tables_write_fn write = NULL;
-    if (st == DORF_OK) {
-        st = cli_load_table_writer(ctx, &write);
-    }
-    if (st == DORF_OK) {
-        st = write(ctx, path, NULL, plain, 4);
-    }
-    for (int k = 0; k < 4; k++) {
-        dorf_coverage_table_release(&tables[k]);
-    }
-    return st;
 }
 
 /* Writes the HTML report under a temporary name and renames it into place. */
@@ -448,7 +405,7 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
     }
     cli_progress_done();
     if (st == DORF_OK && out) {
-        st = write_tables(ctx, out, &after, sums);
+        st = cli_write_coverage_tables(ctx, out, &after, sums, 4);
     }
     if (st == DORF_OK && report) {
         dorf_scenario_report_input in = {.scenario = scenario,
@@ -471,7 +428,7 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
                after.at.minute % 60, after.household_count, sums[0].zones[0].persons,
                (unsigned long long)before.searches, (unsigned long long)after.searches);
         print_change(&after, &sums[0]);
-        print_affected(&after, &sums[1]);
+        print_affected(&sums[1]);
         if (out) {
             printf("\nwritten: %s\n", out);
         }

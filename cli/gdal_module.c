@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dorf/coverage.h"
 #include "dorf/tables.h"
 
 /* The entry point `name` of the module, loaded once and kept until exit. */
@@ -54,6 +55,32 @@ dorf_status cli_load_table_writer(dorf_ctx *ctx, dorf_tables_write_fn *out) {
     dorf_status st = load_entry(ctx, DORF_GDAL_WRITE_ENTRY, &entry);
     if (st == DORF_OK) {
         memcpy(out, &entry, sizeof *out);
+    }
+    return st;
+}
+
+dorf_status cli_write_coverage_tables(dorf_ctx *ctx, const char *path, const dorf_coverage *cov,
+                                      const dorf_coverage_summary *sums, size_t n) {
+    dorf_coverage_table tables[8];
+    dorf_table plain[8];
+    if (n > 8) {
+        return dorf_fail(ctx, DORF_EINVAL, "at most 8 summaries at once");
+    }
+    memset(tables, 0, sizeof tables);
+    dorf_status st = DORF_OK;
+    for (size_t k = 0; k < n && st == DORF_OK; k++) {
+        st = dorf_coverage_table_build(ctx, cov, &sums[k], &tables[k]);
+        plain[k] = tables[k].table;
+    }
+    dorf_tables_write_fn write = NULL;
+    if (st == DORF_OK) {
+        st = cli_load_table_writer(ctx, &write);
+    }
+    if (st == DORF_OK) {
+        st = write(ctx, path, NULL, plain, n);
+    }
+    for (size_t k = 0; k < n; k++) {
+        dorf_coverage_table_release(&tables[k]);
     }
     return st;
 }

@@ -73,28 +73,10 @@ int dorf_market_place_is_shop(const char *category, const char *shop_tag) {
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *year, int *month, int *day) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const int64_t doe = z - era * 146097;
-    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int64_t mp = (5 * doy + 2) / 153;
-    const int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    const int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *year = (int)(yoe + era * 400 + (m <= 2));
-    *month = m;
-    *day = d;
+static void civil_from_days(int64_t days, int *year, int *month, int *day) {
+    int64_t y;
+    dorf_civil_from_days(days, &y, month, day);
+    *year = (int)y;
 }
 
 static int64_t floor_div(int64_t a, int64_t b) {
@@ -103,7 +85,7 @@ static int64_t floor_div(int64_t a, int64_t b) {
 
 /* 01:00 UTC on the last Sunday of `month` (31 days long: March, October) of `year`. */
 static int64_t last_sunday_0100_utc(int year, int month) {
-    const int64_t days = days_from_civil(year, month, 31);
+    const int64_t days = dorf_days_from_civil(year, month, 31);
     /* 1970-01-01 was a Thursday: weekday (Monday 0) of day z is (z + 3) mod 7. */
     const int64_t weekday = ((days + 3) % 7 + 7) % 7;
     return (days - (weekday + 1) % 7) * 86400 + 3600;

@@ -11,9 +11,8 @@
  * bare comment changes nothing. A span past midnight belongs to the day it starts on and is not
  * cut short by the next day's rules. A day is evaluated into a bitset of minutes (the day and the
  * night it spills into), written span by span and searched a 64-minute word at a time, so
- * next_change never steps minute by minute. Dates are proleptic Gregorian, converted with
- * H. Hinnant's days_from_civil / civil_from_days ("chrono-Compatible Low-Level Date
- * Algorithms").
+ * next_change never steps minute by minute. Dates are proleptic Gregorian day counts
+ * (calendar.c).
  */
 #include <stdint.h>
 #include <string.h>
@@ -27,28 +26,14 @@
 /* The state of one calendar day: 1440 minutes in 22.5 words. */
 #define DAY_WORDS 23
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
 static long days_from_civil(int year, int month, int day) {
-    /* In long, so that dorf_weekday() cannot overflow on nonsense arguments. */
-    long m = month;
-    long y = (long)year - (m <= 2);
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + (long)day - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return (long)dorf_days_from_civil(year, month, day);
 }
 
-static void civil_from_days(long z, int *year, int *month, int *day) {
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *year = (int)(yoe + era * 400 + (*month <= 2));
+static void civil_from_days(long days, int *year, int *month, int *day) {
+    int64_t y;
+    dorf_civil_from_days(days, &y, month, day);
+    *year = (int)y;
 }
 
 static int weekday_from_days(long days) {

@@ -325,3 +325,25 @@ dorf_status dorf_coverage_summarize_change(dorf_ctx *ctx, const dorf_region *reg
                                            size_t threshold_count, dorf_coverage_summary *out) {
     return summarize(ctx, region, before, after, kind, thresholds_s, threshold_count, out);
 }
+
+void dorf_coverage_rank_change(const dorf_coverage_summary *s, size_t t, size_t *order,
+                               double *net) {
+    for (size_t z = 0; z < s->zone_count; z++) {
+        order[z] = z;
+        net[z] = 0;
+        for (size_t c = 0; c < s->category_count; c++) {
+            for (unsigned a = 0; a < DORF_COVERAGE_ACCESS_COUNT; a++) {
+                size_t i = dorf_coverage_within_index(s, z, c, a, t);
+                net[z] += s->persons_gained[i] - s->persons_lost[i];
+            }
+        }
+    }
+    /* Insertion sort, stable: a region has a few hundred settlements at most. */
+    for (size_t i = 1; i < s->zone_count; i++) {
+        size_t key = order[i], j = i;
+        for (; j > 0 && fabs(net[order[j - 1]]) < fabs(net[key]); j--) {
+            order[j] = order[j - 1];
+        }
+        order[j] = key;
+    }
+}

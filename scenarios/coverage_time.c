@@ -8,28 +8,6 @@
 
 #include "dorf/coverage.h"
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-static long days_from_civil(int y, int m, int d) {
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d) {
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static int days_in_month(int y, int m) {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -95,10 +73,12 @@ dorf_status dorf_coverage_parse_time(dorf_ctx *ctx, const char *text, dorf_local
         today.day > days_in_month(today.year, today.month)) {
         return dorf_fail(ctx, DORF_EINVAL, "today's date is not valid");
     }
-    long days = days_from_civil(today.year, today.month, today.day);
+    int64_t days = dorf_days_from_civil(today.year, today.month, today.day);
     int today_weekday = dorf_weekday(today.year, today.month, today.day);
     days += (weekday - today_weekday + 7) % 7;
-    civil_from_days(days, &out->year, &out->month, &out->day);
+    int64_t year;
+    dorf_civil_from_days(days, &year, &out->month, &out->day);
+    out->year = (int)year;
     out->minute = minute;
     return DORF_OK;
 }

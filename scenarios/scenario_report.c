@@ -350,22 +350,7 @@ static void write_settlements(FILE *f, const dorf_coverage *cov, const dorf_cove
         dorf_free(order);
         return;
     }
-    for (size_t z = 0; z < n; z++) {
-        order[z] = z;
-        for (size_t c = 0; c < cov->category_count; c++) {
-            for (int m = 0; m < DORF_COVERAGE_ACCESS_COUNT; m++) {
-                size_t i = dorf_coverage_within_index(s, z, c, (unsigned)m, t);
-                net[z] += s->persons_gained[i] - s->persons_lost[i];
-            }
-        }
-    }
-    for (size_t a = 1; a < n; a++) {
-        size_t key = order[a], b = a;
-        for (; b > 0 && fabs(net[order[b - 1]]) < fabs(net[key]); b--) {
-            order[b] = order[b - 1];
-        }
-        order[b] = key;
-    }
+    dorf_coverage_rank_change(s, t, order, net);
     fprintf(f,
             "<h2>Most affected settlements</h2><p>Persons gaining minus losing access within %g "
             "minutes, summed over categories and modes (a person losing the bakery on foot and "

@@ -17,6 +17,7 @@
 #define DORF_OPENING_HOURS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "dorf/context.h"
 
@@ -56,6 +57,13 @@ bool dorf_opening_hours_is_open(const dorf_opening_hours *oh, const char *holida
  */
 dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh, const char *holiday_region,
                                            dorf_local_time t, dorf_local_time *next, bool *opens);
+
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date, and the date of a day count (calendar.c,
+ * after H. Hinnant). Exact for any input; month and day are not range-checked.
+ */
+int64_t dorf_days_from_civil(int64_t year, int month, int day);
+void dorf_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
 
 /* Day of the week of a date: 0 = Monday ... 6 = Sunday (ISO 8601 order, as OSM's Mo..Su). */
 int dorf_weekday(int year, int month, int day);

@@ -187,6 +187,16 @@ dorf_status dorf_coverage_summarize_change(dorf_ctx *ctx, const dorf_region *reg
 
 void dorf_coverage_summary_release(dorf_coverage_summary *summary);
 
+/*
+ * The zones of a change summary ranked by how much their access changed within threshold t:
+ * net[z] = persons gaining minus persons losing access, summed over categories and access
+ * modes (a person losing the bakery on foot and by bike counts twice); order lists the zones
+ * by decreasing |net|, ties by zone order. Both arrays hold summary->zone_count entries, given
+ * by the caller. Requires a change summary (persons_lost set).
+ */
+void dorf_coverage_rank_change(const dorf_coverage_summary *summary, size_t t, size_t *order,
+                               double *net);
+
 /* Index into persons_within. */
 static inline size_t dorf_coverage_within_index(const dorf_coverage_summary *s, size_t z, size_t c,
                                                 unsigned a, size_t t) {
