@@ -84,6 +84,7 @@ bench: release
 	tests/bench/routing/run build/release
 	tests/bench/tiles/run build/release
 	tests/bench/coverage/run build/release
+	tests/bench/siting/run build/release
 	tests/bench/vrp/run --dorf build/release/cli/dorf
 	build/release/tests/bench/vrp/dorf_bench_reopt $(wildcard ../shared/data/vrp/li_lim/100/*.txt)
 

@@ -21,6 +21,7 @@ int cmd_route(dorf_ctx *ctx, int argc, char **argv);
 int cmd_matrix(dorf_ctx *ctx, int argc, char **argv);
 int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv);
 int cmd_coverage(dorf_ctx *ctx, int argc, char **argv);
+int cmd_site(dorf_ctx *ctx, int argc, char **argv);
 int cmd_scenario(dorf_ctx *ctx, int argc, char **argv);
 int cmd_vrp(dorf_ctx *ctx, int argc, char **argv);
 int cmd_lieferbar(dorf_ctx *ctx, int argc, char **argv);

@@ -30,6 +30,7 @@ static const struct command {
     {"matrix", cmd_matrix, "travel times from each of many points to each of many, as CSV"},
     {"isochrone", cmd_isochrone, "the areas reached from a point within given times, as GeoJSON"},
     {"coverage", cmd_coverage, "who reaches which open service in how many minutes"},
+    {"site", cmd_site, "where new places of a category should go (p-median, max-cover)"},
     {"scenario", cmd_scenario,
      "what changes if a shop closes or a road is shut: coverage before and after"},
     {"vrp", cmd_vrp, "plan pickup-and-delivery routes for a benchmark instance"},
