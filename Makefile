@@ -1,6 +1,7 @@
 # dorf: the two commands the README opens with, and a few for developers.
 #
-#   make demo   install what is missing, build, import the sample region, show what it holds,
+#   make demo   install what is missing, build, import the sample region, show what it holds
+#               (routes, a LieferBar day, coverage and a what-if report),
 #               then serve the village platform (map portal and API) on 127.0.0.1:8080 until Ctrl-C
 #   make test   install what is missing, build, run the whole suite plain and under ASan+UBSan,
 #               then a short run of every fuzz target
@@ -61,6 +62,13 @@ demo: release
 		demo/isochrone-walk.geojson:#e65100,1,#ff980040 demo/route-bike.geojson:#1565c0,3,none \
 		demo/lieferbar.geojson:#2e7d32,2,none
 	@echo "  map: demo/map.svg$$(test -f demo/map.png && echo ' and demo/map.png')"
+	@echo
+	@echo "For planners: who reaches a grocery or bakery open on Tuesday at 10:00, on foot, by bike and with 10 LieferBar volunteers:"
+	build/release/cli/dorf coverage --db $(DEMO_DB) --at "2026-12-01 10:00" --categories grocery,bakery --modes walk,bike --volunteers 10 --out demo/coverage.gpkg
+	@echo
+	@echo "What if the bakery in Neudrossenfeld closes and a parcel station opens in Harsdorf (docs/examples/scenario-close-bakery.json)?"
+	build/release/cli/dorf scenario run --quiet --db $(DEMO_DB) --report demo/scenario-report.html docs/examples/scenario-close-bakery.json
+	@echo "  report: demo/scenario-report.html (open it in a browser)"
 	@echo
 	@echo "The village platform (dorf serve) with its map portal on http://$(DEMO_LISTEN)/:"
 	@scripts/demo-serve build/release/cli/dorf $(DEMO_DB) $(DEMO_LISTEN)

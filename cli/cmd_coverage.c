@@ -386,10 +386,10 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
         rc = cli_report_failure(ctx, st);
     } else if (!quiet) {
         printf("coverage on %s %04d-%02d-%02d at %02d:%02d: %zu households (%.0f persons), "
-               "%zu settlements\n",
+               "%zu settlement%s\n",
                weekday_name(&cov.at), cov.at.year, cov.at.month, cov.at.day, cov.at.minute / 60,
                cov.at.minute % 60, cov.household_count, sums[0].zones[0].persons,
-               sums[1].zone_count);
+               sums[1].zone_count, sums[1].zone_count == 1 ? "" : "s");
         printf("%llu searches in %.3f s (region and graphs loaded in %.3f s)\n\n",
                (unsigned long long)cov.searches, cov.search_s,
                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
@@ -398,8 +398,9 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
             print_settlements(&cov, &sums[1]);
         }
         if (out) {
-            printf("\nwritten: %s (%zu settlements, %zu cells of 1 km, %zu of 100 m)\n", out,
-                   sums[1].zone_count, sums[2].zone_count, sums[3].zone_count);
+            printf("\nwritten: %s (%zu settlement%s, %zu cells of 1 km, %zu of 100 m)\n", out,
+                   sums[1].zone_count, sums[1].zone_count == 1 ? "" : "s", sums[2].zone_count,
+                   sums[3].zone_count);
         }
     }
     for (int k = 0; k < 4; k++) {
