@@ -121,45 +121,12 @@ static int read_query(const api_request *req, unsigned accepted, ogc_query *q, a
 }
 
 /*
- * 1 when `h` is a Host header this server may put into its links: a DNS name or IPv4 address
- * (letters, digits, '.', '-', '_', '~') or a bracketed IPv6 address, and an optional port.
- * Anything else (spaces, slashes, '@', quotes, an empty name) could make a link point elsewhere.
+ * "http://HOST[:PORT]" (https behind a proxy saying X-Forwarded-Proto: https): from the Host
+ * header when it is well-formed (api_origin_of_host), else the address the connection came in on.
  */
-static int host_valid(const char *h) {
-    const size_t n = strlen(h);
-    if (n == 0 || n > 255) {
-        return 0;
-    }
-    const char *p = h;
-    if (*p == '[') {
-        size_t len = strspn(++p, "0123456789abcdefABCDEF:.");
-        if (len < 2 || p[len] != ']') {
-            return 0;
-        }
-        p += len + 1;
-    } else {
-        size_t len =
-            strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~");
-        if (len == 0) {
-            return 0;
-        }
-        p += len;
-    }
-    if (*p == ':') {
-        size_t len = strspn(++p, "0123456789");
-        if (len < 1 || len > 5 || atoi(p) > 65535 || p[len] != '\0') {
-            return 0;
-        }
-        p += len;
-    }
-    return *p == '\0';
-}
-
-/* "http://HOST[:PORT]": from the Host header, else the address the connection came in on. */
 static void base_url(const api_request *req, char *buf, size_t size) {
-    const char *host = api_header(req, MHD_HTTP_HEADER_HOST);
-    if (host && host_valid(host)) {
-        snprintf(buf, size, "http://%s", host);
+    if (api_origin_of_host(api_header(req, MHD_HTTP_HEADER_HOST),
+                           api_header(req, "X-Forwarded-Proto"), buf, size) == 0) {
         return;
     }
     snprintf(buf, size, "http://127.0.0.1");

@@ -21,6 +21,7 @@
 #include "dorf/arena.h"
 #include "dorf/lieferbar_store.h"
 #include "dorf/posts.h"
+#include "json_util.h"
 #include "routes.h"
 #include "tile_geom.h"
 #include "tile_path.h"
@@ -271,8 +272,8 @@ static void get_parcel_tile(api_request *req, api_response *res) {
 
 /* The request's origin into out; 0, or -1 after a 400. */
 static int origin_of(const api_request *req, api_response *res, char *out, size_t size) {
-    if (tile_style_origin(api_header(req, "Host"), api_header(req, "X-Forwarded-Proto"), out,
-                          size) != 0) {
+    if (api_origin_of_host(api_header(req, "Host"), api_header(req, "X-Forwarded-Proto"), out,
+                           size) != 0) {
         api_error(res, 400, "bad_request",
                   "the Host header is missing or not a host name or address with an optional "
                   "port; the tile URLs are made from it");

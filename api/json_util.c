@@ -383,3 +383,61 @@ int api_parse_body(const char *data, size_t size, unsigned max_depth, json_t **o
     *out = body;
     return 0;
 }
+
+static int host_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
+}
+
+static int hex_char(char c) {
+    return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' ||
+           c == '.';
+}
+
+int api_origin_of_host(const char *host, const char *forwarded_proto, char *out, size_t size) {
+    if (!host) {
+        return -1;
+    }
+    size_t len = strlen(host);
+    if (len == 0 || len > 255) {
+        return -1;
+    }
+    size_t i = 0;
+    if (host[0] == '[') {
+        for (i = 1; i < len && hex_char(host[i]); i++) {
+        }
+        if (i == 1 || i >= len || host[i] != ']') {
+            return -1;
+        }
+        i++;
+    } else {
+        for (; i < len && host_char(host[i]); i++) {
+        }
+        if (i == 0 || host[0] == '-' || host[0] == '.') {
+            return -1;
+        }
+    }
+    if (i < len) {
+        if (host[i] != ':') {
+            return -1;
+        }
+        size_t digits = len - i - 1;
+        if (digits < 1 || digits > 5) {
+            return -1;
+        }
+        long port = 0;
+        for (size_t k = i + 1; k < len; k++) {
+            if (host[k] < '0' || host[k] > '9') {
+                return -1;
+            }
+            port = port * 10 + (host[k] - '0');
+        }
+        if (port > 65535) {
+            return -1;
+        }
+    }
+    const char *scheme =
+        forwarded_proto && strcmp(forwarded_proto, "https") == 0 ? "https" : "http";
+    int n = snprintf(out, size, "%s://%s", scheme, host);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}

@@ -82,4 +82,13 @@ unsigned api_json_depth(const char *data, size_t size, unsigned max_depth);
 int api_parse_body(const char *data, size_t size, unsigned max_depth, json_t **out,
                    api_response *res);
 
+/*
+ * Builds "http://HOST" or "https://HOST" into out (of size bytes) from a request's Host header
+ * and X-Forwarded-Proto (NULL, "http" or "https"; anything else counts as http). HOST must be
+ * a DNS name or IPv4 address (letters, digits, '.', '-') or a bracketed IPv6 address,
+ * optionally followed by ':' and a port (at most 65535), at most 255 bytes. Returns 0, or -1
+ * when the host is missing or not of that form.
+ */
+int api_origin_of_host(const char *host, const char *forwarded_proto, char *out, size_t size);
+
 #endif

@@ -21,59 +21,6 @@ const char *tile_source_name(tile_source source) {
     return source < TILE_SOURCE_COUNT ? source_names[source] : "unknown";
 }
 
-static int host_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-';
-}
-
-static int hex_char(char c) {
-    return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' ||
-           c == '.';
-}
-
-int tile_style_origin(const char *host, const char *forwarded_proto, char *out, size_t size) {
-    if (!host) {
-        return -1;
-    }
-    size_t len = strlen(host);
-    if (len == 0 || len > 255) {
-        return -1;
-    }
-    size_t i = 0;
-    if (host[0] == '[') {
-        for (i = 1; i < len && hex_char(host[i]); i++) {
-        }
-        if (i == 1 || i >= len || host[i] != ']') {
-            return -1;
-        }
-        i++;
-    } else {
-        for (; i < len && host_char(host[i]); i++) {
-        }
-        if (i == 0 || host[0] == '-' || host[0] == '.') {
-            return -1;
-        }
-    }
-    if (i < len) {
-        if (host[i] != ':') {
-            return -1;
-        }
-        size_t digits = len - i - 1;
-        if (digits < 1 || digits > 5) {
-            return -1;
-        }
-        for (size_t k = i + 1; k < len; k++) {
-            if (host[k] < '0' || host[k] > '9') {
-                return -1;
-            }
-        }
-    }
-    const char *scheme =
-        forwarded_proto && strcmp(forwarded_proto, "https") == 0 ? "https" : "http";
-    int n = snprintf(out, size, "%s://%s", scheme, host);
-    return n > 0 && (size_t)n < size ? 0 : -1;
-}
-
 /* {"field": "type description", ...} of a base layer. */
 static json_t *base_fields(tile_base_layer layer) {
     json_t *o = json_object();

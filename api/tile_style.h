@@ -4,7 +4,7 @@
  * the base map and the live layers.
  *
  * URLs in them are absolute, made from `origin` ("http://127.0.0.1:8080"), which the caller
- * builds from the request and checks with tile_style_origin(). The style uses no glyphs and no
+ * builds from the request with api_origin_of_host() (json_util.h). The style uses no glyphs and no
  * sprite (none are served, and there is no outside server to fetch them from), so it has no
  * symbol layers: names are shown by the portal in HTML popups.
  */
@@ -24,15 +24,6 @@ typedef enum tile_source {
 
 /* "base", "live", "parcels". */
 const char *tile_source_name(tile_source source);
-
-/*
- * Builds "http://HOST" or "https://HOST" into out (of size bytes) from a request's Host header
- * and X-Forwarded-Proto (NULL, "http" or "https"; anything else counts as http). HOST must be
- * a DNS name or IPv4 address (letters, digits, '.', '-') or a bracketed IPv6 address,
- * optionally followed by ':' and a port of 1 to 5 digits, at most 255 bytes. Returns 0, or -1
- * when the host is missing or not of that form.
- */
-int tile_style_origin(const char *host, const char *forwarded_proto, char *out, size_t size);
 
 /*
  * The TileJSON 3.0.0 document of `source`: tiles URL, bounds (west, south, east, north in
