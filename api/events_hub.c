@@ -135,6 +135,22 @@ done:
     return id;
 }
 
+size_t api_events_forget_author(api_events_hub *hub, int64_t author_id) {
+    size_t n = 0;
+    pthread_mutex_lock(&hub->lock);
+    for (size_t i = 0; i < API_EVENTS_KEEP; i++) {
+        hub_event *e = &hub->ring[i];
+        if (e->text && e->author_id == author_id) {
+            dorf_free(e->text);
+            e->text = NULL;
+            e->text_len = 0;
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&hub->lock);
+    return n;
+}
+
 static int blocked(const api_events_filter *f, int64_t author_id) {
     size_t lo = 0;
     size_t hi = f->blocked_count;
@@ -153,6 +169,9 @@ static int blocked(const api_events_filter *f, int64_t author_id) {
 }
 
 static int wanted(const api_events_filter *f, const hub_event *e) {
+    if (!e->text) {
+        return 0; /* forgotten (api_events_forget_author) */
+    }
     if (!f) {
         return 1;
     }

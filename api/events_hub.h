@@ -42,6 +42,12 @@ void api_events_hub_close(api_events_hub *hub);
 uint64_t api_events_publish(api_events_hub *hub, const char *type, const char *channel,
                             int64_t author_id, const json_t *post);
 
+/*
+ * Forgets the kept events by `author_id` (an erased person, dorf/erase.h): their text is
+ * freed and streams skip them, also after Last-Event-ID. Returns how many were forgotten.
+ */
+size_t api_events_forget_author(api_events_hub *hub, int64_t author_id);
+
 /* The id of the newest event (0 when none was published). */
 uint64_t api_events_last_id(api_events_hub *hub);
 

@@ -12,6 +12,8 @@
 
 #include "api_internal.h"
 #include "auth.h"
+#include "dorf/erase.h"
+#include "events_hub.h"
 #include "json_util.h"
 
 /* Roles a person may choose when registering. */
@@ -236,11 +238,81 @@ static void h_set_roles(api_request *req, api_response *res) {
     api_json(res, 200, user_json(user.id, NULL, user.name, user.roles));
 }
 
+/* The counts of an erasure (dorf/erase.h) as JSON. */
+static json_t *erase_json(const dorf_erase_report *r) {
+    return json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I},"
+                     " s:b}",
+                     "deleted", "sessions", (json_int_t)r->sessions, "availability",
+                     (json_int_t)r->availability, "blocks", (json_int_t)r->blocks, "reports",
+                     (json_int_t)r->reports, "anonymised", "posts", (json_int_t)r->posts,
+                     "orders", (json_int_t)r->orders, "orders_cancelled",
+                     (json_int_t)r->orders_cancelled, "parcels", (json_int_t)r->parcels,
+                     "shops", (json_int_t)r->shops, "audit_rows", (json_int_t)r->audit_rows,
+                     "volunteer", "parcels_reopened", (json_int_t)r->parcels_reopened,
+                     "parcels_delivered", (json_int_t)r->parcels_delivered, "wal_truncated",
+                     r->checkpointed);
+}
+
+/* Erases user `id` and forgets their live DorfFunk events; answers 200 with the counts. */
+static void erase_user(api_request *req, api_response *res, int64_t id) {
+    dorf_erase_report r;
+    dorf_status st = dorf_store_user_erase(req->store, id, req->now, &r);
+    if (st == DORF_ENOTFOUND) {
+        api_error(res, 404, "not_found", "no such user");
+        return;
+    }
+    if (st != DORF_OK) {
+        store_failed(req, res, st);
+        return;
+    }
+    api_events_hub *hub = api_server_events(req->server);
+    if (hub) {
+        api_events_forget_author(hub, id);
+    }
+    api_json(res, 200, erase_json(&r));
+}
+
+/* The person erases themselves: the current password proves it is them, not a stolen session. */
+static void h_erase_me(api_request *req, api_response *res) {
+    static const char *const fields[] = {"password", NULL};
+    if (api_body_only(req, fields, res) != 0) {
+        return;
+    }
+    const char *password = text_field(req, res, "password", 1, 256);
+    if (!password) {
+        return;
+    }
+    dorf_user user;
+    dorf_status st = dorf_store_user_get(req->store, req->user->id, &user);
+    if (st != DORF_OK) {
+        store_failed(req, res, st);
+        return;
+    }
+    if (!api_auth_check_password(user.password_hash, password)) {
+        api_error(res, 403, "forbidden",
+                  "the password is wrong; erasing an account needs its current password");
+        return;
+    }
+    erase_user(req, res, user.id);
+}
+
+static void h_erase_user(api_request *req, api_response *res) {
+    int64_t id = api_param_id(req, 0);
+    if (!id) {
+        api_error(res, 404, "not_found", "no such user");
+        return;
+    }
+    erase_user(req, res, id);
+}
+
 const api_route api_routes_accounts[] = {
     {"POST", "/api/register", 0, h_register, "Create an account (citizen, shop, volunteer)"},
     {"POST", "/api/login", 0, h_login, "Log in: a session token for the Authorization header"},
     {"POST", "/api/logout", DORF_ROLE_ALL, h_logout, "End this session"},
     {"GET", "/api/me", DORF_ROLE_ALL, h_me, "The logged-in user"},
+    {"DELETE", "/api/me", DORF_ROLE_ALL, h_erase_me,
+     "Erase the logged-in user's data (needs the current password)"},
+    {"DELETE", "/api/users/{id}", DORF_ROLE_ADMIN, h_erase_user, "Erase a user's data (admin)"},
     {"PUT", "/api/users/{id}/roles", DORF_ROLE_ADMIN, h_set_roles, "Set a user's roles (admin)"},
 };
 const size_t api_routes_accounts_count = sizeof api_routes_accounts / sizeof *api_routes_accounts;

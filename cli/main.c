@@ -36,6 +36,7 @@ static const struct command {
     {"vrp", cmd_vrp, "plan pickup-and-delivery routes for a benchmark instance"},
     {"lieferbar", cmd_lieferbar, "plan a LieferBar day: parcels carried by volunteers, as GeoJSON"},
     {"account", cmd_account, "create a platform account (the first admin, moderators)"},
+    {"erase", cmd_erase, "erase a person's data from the platform (right to erasure)"},
     {"serve", cmd_serve, "run the village platform's HTTP server"},
 };
 
