@@ -56,3 +56,62 @@ void cli_print_padded(const char *text, int width) {
     }
     printf("%.*s%*s", (int)(p - start), start, width - cols, "");
 }
+
+int cli_parse_minutes(const char *text, double *minutes, int cap) {
+    int n = 0;
+    const char *p = text;
+    for (;;) {
+        char *end = NULL;
+        double m = strtod(p, &end);
+        if (end == p || !(m > 0 && m <= 1440) || n == cap) {
+            return -1;
+        }
+        minutes[n++] = m;
+        if (*end == '\0') {
+            return n;
+        }
+        if (*end != ',') {
+            return -1;
+        }
+        p = end + 1;
+    }
+}
+
+int cli_parse_thresholds(const char *text, double *seconds, size_t cap) {
+    double minutes[16];
+    int n = cli_parse_minutes(text, minutes, cap < 16 ? (int)cap : 16);
+    for (int i = 0; i < n; i++) {
+        if (minutes[i] < 0.1 || (i > 0 && minutes[i] <= minutes[i - 1])) {
+            return -1;
+        }
+        seconds[i] = minutes[i] * 60;
+    }
+    return n;
+}
+
+int cli_parse_modes(const char *text, unsigned *modes) {
+    char item[16];
+    unsigned bits = 0;
+    int items = 0;
+    for (const char *p = text;; items++) {
+        size_t len = strcspn(p, ",");
+        dorf_mode m;
+        if (len == 0 || len >= sizeof item || items == 3) {
+            return -1;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (cli_parse_mode(item, &m) != 0) {
+            return -1;
+        }
+        bits |= 1u << m;
+        if (p[len] == '\0') {
+            break;
+        }
+        p += len + 1;
+    }
+    *modes = bits;
+    return 0;
+}
+
+_Static_assert(DORF_COVERAGE_MAX_THRESHOLDS == 8, "THRESHOLDS_USAGE (cli.h) says 1 to 8");

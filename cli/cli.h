@@ -40,6 +40,30 @@ dorf_status cli_write_coverage_tables(dorf_ctx *ctx, const char *path, const dor
 /* "walk", "bike", "car" to a mode; -1 when it is none of them. */
 int cli_parse_mode(const char *text, dorf_mode *out);
 
+/*
+ * "5,10,15": comma-separated minutes, each above 0 and at most 1440 (a blank may follow a
+ * comma, not precede it); the count, or -1 when malformed, an item is empty, or there are more
+ * than `cap`.
+ */
+int cli_parse_minutes(const char *text, double *minutes, int cap);
+
+/*
+ * Thresholds for coverage and scenarios: cli_parse_minutes, each at least 0.1 minutes and
+ * larger than the one before, into seconds; the count, or -1 (at most `cap`, and at most 16).
+ */
+int cli_parse_thresholds(const char *text, double *seconds, size_t cap);
+
+/* The usage error of a bad --thresholds (a printf format taking the text given). */
+#define THRESHOLDS_USAGE                                                                           \
+    "--thresholds takes 1 to 8 comma-separated minutes from 0.1 to 1440, each larger than the "    \
+    "one before (e.g. 5,10,15,30), not '%s'"
+
+/*
+ * "walk,car": one to three comma-separated modes into DORF_ACCESS_* bits (a mode named twice
+ * counts once); -1 when an item is empty or not a mode.
+ */
+int cli_parse_modes(const char *text, unsigned *modes);
+
 /* "LON,LAT" in degrees; -1 when malformed or out of range. */
 int cli_parse_lonlat(const char *text, double *lon, double *lat);
 

@@ -95,47 +95,6 @@ static int parse_categories(char *text, dorf_coverage_options *opt) {
     return 0;
 }
 
-static int parse_modes(char *text, unsigned *modes) {
-    char *items[4];
-    size_t n = split_list(text, items, 3);
-    *modes = 0;
-    for (size_t i = 0; i < n && n <= 3; i++) {
-        dorf_mode m;
-        if (cli_parse_mode(items[i], &m) != 0) {
-            return cli_usage_error("coverage", "--modes: '%s' is not walk, bike or car", items[i]);
-        }
-        *modes |= 1u << m;
-    }
-    return *modes && n <= 3 ? 0
-                            : cli_usage_error("coverage", "--modes takes walk, bike and/or car");
-}
-
-static int parse_thresholds(char *text, double *thresholds_s, size_t *count) {
-    char *items[DORF_COVERAGE_MAX_THRESHOLDS + 1];
-    char given[64];
-    snprintf(given, sizeof given, "%s", text);
-    size_t n = split_list(text, items, DORF_COVERAGE_MAX_THRESHOLDS);
-    if (n == 0 || n > DORF_COVERAGE_MAX_THRESHOLDS) {
-        return cli_usage_error("coverage",
-                               "--thresholds takes 1 to %d comma-separated minutes (e.g. "
-                               "5,10,15,30), not '%s'",
-                               DORF_COVERAGE_MAX_THRESHOLDS, given);
-    }
-    for (size_t i = 0; i < n; i++) {
-        double min;
-        if (cli_parse_number(items[i], 0.1, 1440, &min) != 0 ||
-            (i > 0 && min * 60 <= thresholds_s[i - 1])) {
-            return cli_usage_error("coverage",
-                                   "--thresholds: '%s' is not a number of minutes (0.1 to 1440) "
-                                   "larger than the one before",
-                                   items[i]);
-        }
-        thresholds_s[i] = min * 60;
-    }
-    *count = n;
-    return 0;
-}
-
 static const char *weekday_name(const dorf_local_time *t) {
     static const char *const names[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                         "Friday", "Saturday", "Sunday"};
@@ -239,7 +198,7 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
     opt.pool = (dorf_coverage_pool){0, DORF_MODE_BIKE, 1800, 1};
     double thresholds[DORF_COVERAGE_MAX_THRESHOLDS] = {300, 600, 900, 1800};
     size_t threshold_count = 4;
-    int c;
+    int c, n;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
@@ -255,14 +214,18 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
             }
             break;
         case 'm':
-            if (parse_modes(optarg, &opt.modes) != 0) {
-                return EXIT_USAGE;
+            if (cli_parse_modes(optarg, &opt.modes) != 0) {
+                return cli_usage_error("coverage",
+                                       "--modes takes walk, bike and/or car, comma-separated, "
+                                       "not '%s'",
+                                       optarg);
             }
             break;
         case 't':
-            if (parse_thresholds(optarg, thresholds, &threshold_count) != 0) {
-                return EXIT_USAGE;
+            if ((n = cli_parse_thresholds(optarg, thresholds, DORF_COVERAGE_MAX_THRESHOLDS)) < 0) {
+                return cli_usage_error("coverage", THRESHOLDS_USAGE, optarg);
             }
+            threshold_count = (size_t)n;
             break;
         case 'l': {
             double minutes;

@@ -34,27 +34,6 @@ static void usage(FILE *out) {
             "  --help               show this help\n");
 }
 
-/* "5,10,15" to minutes; the count, or -1 when malformed (each 0 < m <= 1440). */
-static int parse_minutes(const char *text, double *minutes, int cap) {
-    int n = 0;
-    const char *p = text;
-    for (;;) {
-        char *end = NULL;
-        double m = strtod(p, &end);
-        if (end == p || !(m > 0 && m <= 1440) || n == cap) {
-            return -1;
-        }
-        minutes[n++] = m;
-        if (*end == '\0') {
-            return n;
-        }
-        if (*end != ',') {
-            return -1;
-        }
-        p = end + 1;
-    }
-}
-
 static json_t *ring_json(const dorf_isochrone *iso, const dorf_iso_ring *ring) {
     json_t *coords = json_array();
     for (size_t i = 0; coords && i < ring->point_count; i++) {
@@ -130,7 +109,7 @@ int cmd_isochrone(dorf_ctx *ctx, int argc, char **argv) {
             }
             break;
         case 't':
-            n = parse_minutes(optarg, minutes, MAX_LIMITS);
+            n = cli_parse_minutes(optarg, minutes, MAX_LIMITS);
             if (n < 0) {
                 return cli_usage_error("isochrone",
                                        "--minutes takes up to %d comma-separated times in "

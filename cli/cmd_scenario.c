@@ -70,30 +70,6 @@ static dorf_status read_file(dorf_ctx *ctx, const char *path, char **text, size_
     return DORF_OK;
 }
 
-static int parse_thresholds(const char *text, double *out, size_t *count) {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", text);
-    size_t n = 0;
-    for (char *p = buf;;) {
-        char *comma = strchr(p, ',');
-        if (comma) {
-            *comma = '\0';
-        }
-        double min;
-        if (n == DORF_COVERAGE_MAX_THRESHOLDS || cli_parse_number(p, 0.1, 1440, &min) != 0 ||
-            (n > 0 && min * 60 <= out[n - 1])) {
-            return -1;
-        }
-        out[n++] = min * 60;
-        if (!comma) {
-            break;
-        }
-        p = comma + 1;
-    }
-    *count = n;
-    return 0;
-}
-
 static const char *place_label(const dorf_region *r, char type, int64_t id) {
     for (size_t i = 0; i < r->place_count; i++) {
         if (r->places[i].osm_type == type && r->places[i].osm_id == id) {
@@ -236,7 +212,7 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
     };
     const char *db = NULL, *at = NULL, *out = NULL, *report = NULL, *holidays = NULL;
     unsigned modes = 0;
-    int quiet = 0, c;
+    int quiet = 0, c, n;
     /* The baseline's volunteer pool (--volunteers; none by default), by bike, 30-min errands. */
     dorf_coverage_pool base_pool = {0, DORF_MODE_BIKE, 1800, 1};
     double thresholds[DORF_COVERAGE_MAX_THRESHOLDS] = {300, 600, 900, 1800};
@@ -250,41 +226,30 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
         case 'a':
             at = optarg;
             break;
-        case 'm': {
-            char buf[64];
-            snprintf(buf, sizeof buf, "%s", optarg);
-            modes = 0;
-            for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-                 tok = strtok_r(NULL, ",", &save)) {
-                dorf_mode m;
-                if (cli_parse_mode(tok, &m) != 0) {
-                    return cli_usage_error("scenario run", "--modes: '%s' is not walk, bike or car",
-                                           tok);
-                }
-                modes |= 1u << m;
-            }
-            if (!modes) {
-                return cli_usage_error("scenario run", "--modes takes walk, bike and/or car");
+        case 'm':
+            if (cli_parse_modes(optarg, &modes) != 0) {
+                return cli_usage_error("scenario run",
+                                       "--modes takes walk, bike and/or car, comma-separated, "
+                                       "not '%s'",
+                                       optarg);
             }
             break;
-        }
         case 't':
-            if (parse_thresholds(optarg, thresholds, &threshold_count) != 0) {
-                return cli_usage_error("scenario run",
-                                       "--thresholds takes up to %d increasing minutes (0.1 to "
-                                       "1440), e.g. 5,10,15,30, not '%s'",
-                                       DORF_COVERAGE_MAX_THRESHOLDS, optarg);
+            if ((n = cli_parse_thresholds(optarg, thresholds, DORF_COVERAGE_MAX_THRESHOLDS)) < 0) {
+                return cli_usage_error("scenario run", THRESHOLDS_USAGE, optarg);
             }
+            threshold_count = (size_t)n;
             break;
         case 'H':
             holidays = optarg;
             break;
         case 'V': {
-            double n;
-            if (cli_parse_number(optarg, 0, 100000, &n) != 0 || n != (double)(size_t)n) {
+            double count;
+            if (cli_parse_number(optarg, 0, 100000, &count) != 0 ||
+                count != (double)(size_t)count) {
                 return cli_usage_error("scenario run", "--volunteers takes 0 to 100000");
             }
-            base_pool.volunteers = (size_t)n;
+            base_pool.volunteers = (size_t)count;
             break;
         }
         case 'o':
