@@ -273,21 +273,6 @@ static void answer_list(api_response *res, json_t *items, int geojson) {
     res->content_type = "application/geo+json";
 }
 
-/* Whether `hours` say open at `now` (German local time): true, false, or null. */
-static json_t *open_now(api_request *req, const char *hours) {
-    if (!hours) {
-        return json_null();
-    }
-    dorf_opening_hours *oh = NULL;
-    if (dorf_opening_hours_parse(req->ctx, hours, &oh) != DORF_OK) {
-        dorf_ctx_clear_error(req->ctx);
-        return json_null();
-    }
-    bool open = dorf_opening_hours_is_open(oh, "DE", dorf_market_local_time(req->now));
-    dorf_opening_hours_free(oh);
-    return json_boolean(open);
-}
-
 /* ---- places ------------------------------------------------------------------------------ */
 
 /* A map list's rows as the store fetched them, nearest first. */
@@ -346,8 +331,8 @@ static json_t *place_json(api_request *req, const dorf_place_summary *p) {
                              : "relation",
         "osm_id", (json_int_t)p->osm_id, "name", string_or_null(p->name), "category",
         p->category ? p->category : "other", "kind", string_or_null(p->osm_value), "opening_hours",
-        string_or_null(p->opening_hours), "open_now", open_now(req, p->opening_hours), "lon",
-        coord(p->lon_deg), "lat", coord(p->lat_deg));
+        string_or_null(p->opening_hours), "open_now", api_open_now_json(req, p->opening_hours),
+        "lon", coord(p->lon_deg), "lat", coord(p->lat_deg));
     if (!o) {
         return NULL;
     }
@@ -401,12 +386,13 @@ static void h_places(api_request *req, api_response *res) {
 static json_t *shop_json(api_request *req, const dorf_shop *s) {
     char osm[32];
     snprintf(osm, sizeof osm, "%c%lld", s->osm_type, (long long)s->osm_id);
-    json_t *o = json_pack(
-        "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "id", (json_int_t)s->id, "name",
-        s->name ? s->name : "", "place", osm, "category", string_or_null(s->category),
-        "opening_hours", string_or_null(s->opening_hours), "open_now",
-        open_now(req, s->opening_hours), "owner_id", json_integer(s->owner_id), "created_at",
-        (json_int_t)s->created_at, "lon", coord(s->lon_deg), "lat", coord(s->lat_deg));
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "id", (json_int_t)s->id,
+                  "name", s->name ? s->name : "", "place", osm, "category",
+                  string_or_null(s->category), "opening_hours", string_or_null(s->opening_hours),
+                  "open_now", api_open_now_json(req, s->opening_hours), "owner_id",
+                  json_integer(s->owner_id), "created_at", (json_int_t)s->created_at, "lon",
+                  coord(s->lon_deg), "lat", coord(s->lat_deg));
     if (o && s->distance_m >= 0) {
         json_object_set_new(o, "distance_m", json_real(round(s->distance_m * 10) / 10));
     }

@@ -420,30 +420,16 @@ static json_t *time_json(int64_t t) {
     return json_string(ogc_time_format(t, buf, sizeof buf));
 }
 
-/* Whether the place is open at the request's time: true, false, or null (no usable hours). */
-static json_t *open_now(api_request *req, const dorf_place_feature *p) {
-    if (!p->opening_hours || p->opening_hours_error) {
-        return json_null();
-    }
-    dorf_opening_hours *oh = NULL;
-    if (dorf_opening_hours_parse(req->ctx, p->opening_hours, &oh) != DORF_OK) {
-        dorf_ctx_clear_error(req->ctx);
-        return json_null();
-    }
-    bool open = dorf_opening_hours_is_open(oh, "DE", dorf_market_local_time(req->now));
-    dorf_opening_hours_free(oh);
-    return json_boolean(open);
-}
-
 static json_t *place_json(api_request *req, const dorf_place_feature *p) {
     char id[32];
     snprintf(id, sizeof id, "%c%lld", p->osm_type, (long long)p->osm_id);
-    json_t *props =
-        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", text(p->name),
-                  "category", text(p->category), "subclass", text(p->osm_value), "opening_hours",
-                  text(p->opening_hours), "open_now", open_now(req, p), "street", text(p->street),
-                  "housenumber", text(p->housenumber), "postcode", text(p->postcode), "city",
-                  text(p->city), "phone", text(p->phone), "website", text(p->website));
+    json_t *props = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", text(p->name),
+        "category", text(p->category), "subclass", text(p->osm_value), "opening_hours",
+        text(p->opening_hours), "open_now",
+        api_open_now_json(req, p->opening_hours_error ? NULL : p->opening_hours), "street",
+        text(p->street), "housenumber", text(p->housenumber), "postcode", text(p->postcode), "city",
+        text(p->city), "phone", text(p->phone), "website", text(p->website));
     return json_pack("{s:s, s:s, s:{s:s, s:[o, o]}, s:o}", "type", "Feature", "id", id, "geometry",
                      "type", "Point", "coordinates", coord(p->lon_deg), coord(p->lat_deg),
                      "properties", props);

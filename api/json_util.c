@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dorf/market.h"
+#include "dorf/opening_hours.h"
 #include "json_util.h"
 
 void api_error(api_response *res, unsigned status, const char *code, const char *fmt, ...) {
@@ -440,4 +442,18 @@ int api_origin_of_host(const char *host, const char *forwarded_proto, char *out,
         forwarded_proto && strcmp(forwarded_proto, "https") == 0 ? "https" : "http";
     int n = snprintf(out, size, "%s://%s", scheme, host);
     return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+json_t *api_open_now_json(api_request *req, const char *hours) {
+    if (!hours) {
+        return json_null();
+    }
+    dorf_opening_hours *oh = NULL;
+    if (dorf_opening_hours_parse(req->ctx, hours, &oh) != DORF_OK) {
+        dorf_ctx_clear_error(req->ctx);
+        return json_null();
+    }
+    bool open = dorf_opening_hours_is_open(oh, "DE", dorf_market_local_time(req->now));
+    dorf_opening_hours_free(oh);
+    return json_boolean(open);
 }

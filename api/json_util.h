@@ -91,4 +91,11 @@ int api_parse_body(const char *data, size_t size, unsigned max_depth, json_t **o
  */
 int api_origin_of_host(const char *host, const char *forwarded_proto, char *out, size_t size);
 
+/*
+ * Whether the OSM opening hours `hours` say open at the request's time (German local time,
+ * dorf_market_local_time, national holidays): true, false, or null when there are none or they
+ * do not parse.
+ */
+json_t *api_open_now_json(api_request *req, const char *hours);
+
 #endif
