@@ -19,12 +19,6 @@
 
 /* ---- dates and times --------------------------------------------------------------------- */
 
-static int days_in_month(int64_t y, int m) {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* Exactly `n` decimal digits at *p (advanced past them) as *out; -1 when not. */
 static int digits(const char **p, int n, int *out) {
     int v = 0;
@@ -56,7 +50,7 @@ static int instant_parse(const char *s, size_t len, int64_t *start, int64_t *end
         digits(&p, 2, &d)) {
         return -1;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) {
+    if (mo < 1 || mo > 12 || d < 1 || d > dorf_days_in_month(y, (int)mo)) {
         return -1;
     }
     const int64_t day = dorf_days_from_civil(y, (int)mo, (int)d) * 86400;

@@ -201,9 +201,8 @@ static bool region_is(const char *region, const char *code) {
 }
 
 bool dorf_is_public_holiday(const char *holiday_region, int year, int month, int day) {
-    static const int month_len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (year < 1583 || year > 9999 || month < 1 || month > 12 || day < 1 ||
-        day > month_len[month - 1] + (month == 2 && is_leap(year))) {
+        day > dorf_days_in_month(year, month)) {
         return false;
     }
     unsigned found = holidays_on(year, month, day);

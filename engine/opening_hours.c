@@ -42,15 +42,6 @@ static int weekday_from_days(long days) {
     return (int)(w < 0 ? w + 7 : w);
 }
 
-static int days_in_month(int year, int month) {
-    if (month == 2) {
-        bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        return leap ? 29 : 28;
-    }
-    static const int month_len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return month_len[month - 1];
-}
-
 int dorf_weekday(int year, int month, int day) {
     return weekday_from_days(days_from_civil(year, month, day));
 }
@@ -67,7 +58,7 @@ struct day {
 static void load_day(const dorf_opening_hours *oh, const char *region, long days, struct day *d) {
     civil_from_days(days, &d->year, &d->month, &d->day);
     d->weekday = weekday_from_days(days);
-    d->month_len = days_in_month(d->year, d->month);
+    d->month_len = dorf_days_in_month(d->year, d->month);
     d->holiday = oh->uses_holidays && dorf_is_public_holiday(region, d->year, d->month, d->day);
 }
 
@@ -186,7 +177,7 @@ static int find_change(const uint64_t state[DAY_WORDS], int from, bool open) {
 
 static bool valid_time(dorf_local_time t) {
     return t.year >= 1 && t.year <= 9999 && t.month >= 1 && t.month <= 12 && t.day >= 1 &&
-           t.day <= days_in_month(t.year, t.month) && t.minute >= 0 && t.minute < MIN_PER_DAY;
+           t.day <= dorf_days_in_month(t.year, t.month) && t.minute >= 0 && t.minute < MIN_PER_DAY;
 }
 
 /* Evaluates day `days`, given the previous day's own schedule: its own schedule and its state. */

@@ -8,12 +8,6 @@
 
 #include "dorf/coverage.h"
 
-static int days_in_month(int y, int m) {
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* "HH:MM" exactly (H may be one digit) into minutes; -1 otherwise. */
 static int parse_clock(const char *s) {
     int n = 0, h = 0, m = 0;
@@ -56,7 +50,7 @@ dorf_status dorf_coverage_parse_time(dorf_ctx *ctx, const char *text, dorf_local
         (sep == ' ' || sep == 'T')) {
         int minute = parse_clock(text + n);
         if (minute < 0 || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 ||
-            d > days_in_month(y, mo)) {
+            d > dorf_days_in_month(y, mo)) {
             return dorf_fail(ctx, DORF_EINVAL, "time '%s': not a valid date and time; %s", text,
                              expected);
         }
@@ -70,7 +64,7 @@ dorf_status dorf_coverage_parse_time(dorf_ctx *ctx, const char *text, dorf_local
         return dorf_fail(ctx, DORF_EINVAL, "time '%s': %s", text, expected);
     }
     if (today.month < 1 || today.month > 12 || today.day < 1 ||
-        today.day > days_in_month(today.year, today.month)) {
+        today.day > dorf_days_in_month(today.year, today.month)) {
         return dorf_fail(ctx, DORF_EINVAL, "today's date is not valid");
     }
     int64_t days = dorf_days_from_civil(today.year, today.month, today.day);

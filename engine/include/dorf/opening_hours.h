@@ -65,6 +65,9 @@ dorf_status dorf_opening_hours_next_change(const dorf_opening_hours *oh, const c
 int64_t dorf_days_from_civil(int64_t year, int month, int day);
 void dorf_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
 
+/* Days in `month` (1 to 12) of `year`, proleptic Gregorian; 0 for another month. */
+int dorf_days_in_month(int64_t year, int month);
+
 /* Day of the week of a date: 0 = Monday ... 6 = Sunday (ISO 8601 order, as OSM's Mo..Su). */
 int dorf_weekday(int year, int month, int day);
 
