@@ -27,6 +27,7 @@ int cmd_vrp(dorf_ctx *ctx, int argc, char **argv);
 int cmd_lieferbar(dorf_ctx *ctx, int argc, char **argv);
 int cmd_account(dorf_ctx *ctx, int argc, char **argv);
 int cmd_erase(dorf_ctx *ctx, int argc, char **argv);
+int cmd_export(dorf_ctx *ctx, int argc, char **argv);
 int cmd_serve(dorf_ctx *ctx, int argc, char **argv);
 
 /* Load the GDAL module beside the executable (gdal_module.c) and hand out an entry point. */

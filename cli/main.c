@@ -37,6 +37,7 @@ static const struct command {
     {"lieferbar", cmd_lieferbar, "plan a LieferBar day: parcels carried by volunteers, as GeoJSON"},
     {"account", cmd_account, "create a platform account (the first admin, moderators)"},
     {"erase", cmd_erase, "erase a person's data from the platform (right to erasure)"},
+    {"export", cmd_export, "an anonymised export of the platform's activity for researchers"},
     {"serve", cmd_serve, "run the village platform's HTTP server"},
 };
 

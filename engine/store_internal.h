@@ -30,7 +30,7 @@ struct dorf_store {
 };
 
 /* The schema version of this build; each backend has exactly this many migrations. */
-#define DORF_SCHEMA_VERSION 6
+#define DORF_SCHEMA_VERSION 7
 
 /* "dorf" in ASCII: marks SQLite files as dorf regions (PRAGMA application_id). */
 #define DORF_SQLITE_APPLICATION_ID 0x646f7266

@@ -261,6 +261,11 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
      "  name TEXT NOT NULL,"
      "  population INTEGER);"
      "SELECT AddGeometryColumn('settlement', 'geom', 4326, 'POINT', 'XY', 1);"),
+
+    /* 7: secrets that must outlive re-imports and never leave the database (dorf/activity.h). */
+    ("CREATE TABLE store_secret ("
+     "  name TEXT PRIMARY KEY,"
+     "  value BLOB NOT NULL CHECK (length(value) = 32));"),
 };
 
 dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {

@@ -7,13 +7,13 @@
  * households are then added to their building's zone.
  */
 #include <math.h>
-#include <proj.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dorf/alloc.h"
 #include "dorf/coverage.h"
+#include "inspire_grid.h"
 
 void dorf_coverage_summary_release(dorf_coverage_summary *s) {
     if (!s) {
@@ -49,20 +49,9 @@ static int64_t nearest_settlement(const dorf_region *r, double lon, double lat) 
 /* Zone keys per building with households (UINT64_MAX for the others). */
 static dorf_status building_keys(dorf_ctx *ctx, const dorf_region *r, dorf_zone_kind kind,
                                  double cell_m, const uint8_t *has_households, uint64_t *keys) {
-    PJ_CONTEXT *pc = NULL;
-    PJ *to_grid = NULL;
-    if (cell_m > 0) {
-        pc = proj_context_create();
-        PJ *p = pc ? proj_create_crs_to_crs(pc, "EPSG:4326", "EPSG:3035", NULL) : NULL;
-        to_grid = p ? proj_normalize_for_visualization(pc, p) : NULL;
-        proj_destroy(p);
-        if (!to_grid) {
-            proj_context_destroy(pc);
-            return dorf_fail(ctx, DORF_EIO, "cannot set up the transformation to EPSG:3035 (PROJ)");
-        }
-    }
-    dorf_status st = DORF_OK;
-    for (size_t b = 0; b < r->building_count; b++) {
+    inspire_grid grid = {0};
+    dorf_status st = cell_m > 0 ? inspire_grid_open(ctx, cell_m, &grid) : DORF_OK;
+    for (size_t b = 0; b < r->building_count && st == DORF_OK; b++) {
         keys[b] = UINT64_MAX;
         if (!has_households[b]) {
             continue;
@@ -74,20 +63,10 @@ static dorf_status building_keys(dorf_ctx *ctx, const dorf_region *r, dorf_zone_
             int64_t s = nearest_settlement(r, bd->lon_deg, bd->lat_deg);
             keys[b] = s < 0 ? (uint64_t)r->settlement_count : (uint64_t)s;
         } else {
-            PJ_COORD c = proj_trans(to_grid, PJ_FWD, proj_coord(bd->lon_deg, bd->lat_deg, 0, 0));
-            double e = floor(c.xy.x / cell_m), n = floor(c.xy.y / cell_m);
-            if (!isfinite(e) || !isfinite(n) || e < 0 || n < 0 || e >= 4294967295.0 ||
-                n >= 4294967295.0) {
-                st = dorf_fail(ctx, DORF_EINVAL,
-                               "building at %.6f,%.6f lies outside the EPSG:3035 grid", bd->lon_deg,
-                               bd->lat_deg);
-                break;
-            }
-            keys[b] = ((uint64_t)n << 32) | (uint64_t)e;
+            st = inspire_grid_cell(ctx, &grid, bd->lon_deg, bd->lat_deg, &keys[b]);
         }
     }
-    proj_destroy(to_grid);
-    proj_context_destroy(pc);
+    inspire_grid_close(&grid);
     return st;
 }
 
@@ -121,11 +100,8 @@ static void describe_zone(const dorf_region *r, dorf_zone_kind kind, double cell
             z->y = s->lat_deg;
         }
     } else {
-        long long e = (long long)(key & 0xffffffffu) * (long long)cell_m;
-        long long n = (long long)(key >> 32) * (long long)cell_m;
-        snprintf(z->id, sizeof z->id, "CRS3035RES%lldmN%lldE%lld", (long long)cell_m, n, e);
-        z->x = (double)e;
-        z->y = (double)n;
+        inspire_cell_name(cell_m, key, z->id);
+        inspire_cell_corner(cell_m, key, &z->x, &z->y);
     }
 }
 
