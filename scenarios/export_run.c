@@ -128,7 +128,7 @@ static json_t *ptable_json(void) {
         json_t *p = json_object();
         for (int d = -DORF_EXPORT_CKM_MAX_DEVIATION; d <= DORF_EXPORT_CKM_MAX_DEVIATION; d++) {
             char key[8];
-            snprintf(key, sizeof key, "%+d", d);
+            snprintf(key, sizeof key, d > 0 ? "+%d" : "%d", d);
             double v = dorf_export_ckm_probability(n, d);
             json_object_set_new(p, key, json_real(nearbyint(v * 1e6) / 1e6));
         }
@@ -246,7 +246,7 @@ static dorf_status write_manifest(dorf_ctx *ctx, const char *dir, const dorf_reg
     }
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    int rc = json_dump_file(m, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    int rc = json_dump_file(m, path, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
     json_decref(m);
     if (rc != 0) {
         return dorf_fail(ctx, DORF_EIO, "cannot write %s", path);
