@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "api_internal.h"
+#include "dorf/api.h"
 
 #define API_JOB_ID_SIZE 33 /* 32 hex digits and the NUL */
 #define API_JOBS_WORKERS 2 /* worker threads */
@@ -38,6 +39,10 @@ void api_jobs_stop(api_jobs *jobs);
 
 /* The server's jobs (server.c). */
 api_jobs *api_server_jobs(api_server *server);
+
+/* The server's options as started (the defaults filled in) and its database's path. */
+const dorf_server_options *api_server_options(const api_server *server);
+const char *api_server_db(const api_server *server);
 
 /* The endpoints' view of a running server (server.c), for tests that call handlers directly. */
 struct dorf_server;

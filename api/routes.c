@@ -15,6 +15,7 @@ const api_route *const api_route_tables[] = {
     api_routes_posts,
     api_routes_ogc,
     api_routes_tiles,
+    api_routes_exports,
 };
 /* clang-format on */
 
@@ -28,6 +29,7 @@ const size_t *const api_route_table_sizes[] = {
     &api_routes_posts_count,
     &api_routes_ogc_count,
     &api_routes_tiles_count,
+    &api_routes_exports_count,
 };
 /* clang-format on */
 

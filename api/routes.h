@@ -43,6 +43,10 @@ extern const size_t api_routes_ogc_count;
 extern const api_route api_routes_tiles[];
 extern const size_t api_routes_tiles_count;
 
+/* h_exports.c: research exports (a job) and their files. */
+extern const api_route api_routes_exports[];
+extern const size_t api_routes_exports_count;
+
 /* All tables (routes.c), in the order they are searched, and the length of each. */
 extern const api_route *const api_route_tables[];
 extern const size_t *const api_route_table_sizes[];

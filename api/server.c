@@ -116,6 +116,14 @@ api_tiles *api_server_tiles(api_server *server) {
     return server->tiles;
 }
 
+const dorf_server_options *api_server_options(const api_server *server) {
+    return &server->opt;
+}
+
+const char *api_server_db(const api_server *server) {
+    return server->db;
+}
+
 /* A streamed body (api_response.stream) as libmicrohttpd's content reader. */
 struct body_stream {
     size_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);

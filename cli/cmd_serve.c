@@ -38,6 +38,8 @@ static void usage(FILE *out) {
             "  --login-limit N             logins per minute from one address (default 10)\n"
             "  --write-limit N             changes per minute from one address (default 600;\n"
             "                              0: no limit)\n"
+            "  --exports DIR               where research exports go (default: the database's\n"
+            "                              name with .exports; docs/export.md)\n"
             "  --web DIR                   serve the map portal from DIR (default: the\n"
             "                              environment variable DORF_WEB_DIR, else the\n"
             "                              source tree's web/ folder; docs/portal.md)\n"
@@ -116,6 +118,7 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
         {"max-body", required_argument, NULL, 'b'},
         {"max-json-depth", required_argument, NULL, 'j'},
         {"timeout", required_argument, NULL, 'o'},
+        {"exports", required_argument, NULL, 'x'},
         {"login-limit", required_argument, NULL, 'L'},
         {"write-limit", required_argument, NULL, 'W'},
         {"web", required_argument, NULL, 'w'},
@@ -202,6 +205,9 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
             }
             opt.connection_timeout_s = (unsigned)n;
             break;
+        case 'x':
+            opt.export_dir = optarg;
+            break;
         case 'h':
             usage(stdout);
             return EXIT_OK;
@@ -229,6 +235,13 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
         return cli_report_failure(ctx, DORF_EIO);
     }
     opt.access_log = log;
+    /* Research exports are written through GDAL; without its module the server runs, and
+       POST /api/exports answers 503. */
+    if (cli_load_table_writer(ctx, &opt.write_tables) != DORF_OK) {
+        fprintf(stderr, "dorf serve: research exports are off: %s\n", dorf_ctx_errmsg(ctx));
+        dorf_ctx_clear_error(ctx);
+        opt.write_tables = NULL;
+    }
 
     /* Block the signals in every thread to come: only sigwait() below takes them. */
     sigset_t stop_signals;

@@ -15,6 +15,7 @@
 
 #include "dorf/context.h"
 #include "dorf/scenarios.h"
+#include "dorf/tables.h"
 
 typedef struct dorf_server dorf_server;
 
@@ -35,6 +36,11 @@ typedef struct dorf_server_options {
                              0: 600; UINT_MAX: no limit */
     const char *web_dir;  /* the portal's files (docs/portal.md), served on paths no route
                              takes; NULL: $DORF_WEB_DIR, else the source tree's web/; "": none */
+    /* Research exports (POST /api/exports, docs/export.md): the GDAL table writer, the
+       dorf-gdal.so module's (NULL: exports answer 503), and where they go (NULL: the
+       database's path with ".exports"). */
+    dorf_tables_write_fn write_tables;
+    const char *export_dir;
 } dorf_server_options;
 
 /* Sets every field of *options to its default (db NULL, access_log NULL). */
