@@ -258,9 +258,14 @@ void api_job_refused(api_response *res, dorf_status status) {
 static void get_job(api_request *req, api_response *res) {
     api_jobs *jobs = api_server_jobs(req->server);
     const char *id = req->params[0];
+    /* A job submitted without a session is read by whoever holds its id, so the id is a
+       secret: compared in constant time (sodium_memcmp), never by strcmp, whose time tells
+       how long a prefix matched. */
+    size_t id_len = strlen(id);
     pthread_mutex_lock(&jobs->lock);
     struct job *job = jobs->head;
-    while (job && strcmp(job->id, id) != 0) {
+    while (job && (id_len != API_JOB_ID_SIZE - 1 ||
+                   sodium_memcmp(job->id, id, API_JOB_ID_SIZE - 1) != 0)) {
         job = job->next;
     }
     if (!job) {

@@ -20,10 +20,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +42,9 @@
 #include "static.h"
 #include "tiles.h"
 #include "travel.h"
+
+/* libmicrohttpd's memory per connection, where the request line and headers must fit. */
+#define CONNECTION_MEMORY_BYTES (32u * 1024u)
 
 /* One store connection with the context its errors go to. */
 struct pool_slot {
@@ -75,6 +80,10 @@ struct api_server {
     api_travel *travel;     /* road graphs for sort=travel_time (travel.h) */
     api_static *web;        /* the portal's files, for paths no route takes (static.h) */
     api_tiles *tiles;       /* vector tiles: the base map in memory, a cache (tiles.h) */
+
+    /* Open TCP connections, counted by on_connection(); the global limit is ours, not
+     * libmicrohttpd's (see accept_policy()). */
+    atomic_uint open_connections;
 };
 
 struct dorf_server {
@@ -94,10 +103,12 @@ struct request {
     size_t body_len;
     size_t body_cap;
     int too_large;
+    size_t dropped; /* body bytes read and dropped after too_large */
     int responded;
     unsigned status; /* as sent, for the log */
     size_t bytes;
-    int64_t user_id; /* 0: no session */
+    int64_t user_id;        /* 0: no session */
+    unsigned retry_after_s; /* sent as Retry-After with a 429 */
 };
 
 api_jobs *api_server_jobs(api_server *server) {
@@ -153,7 +164,9 @@ void dorf_server_options_init(dorf_server_options *options) {
     memset(options, 0, sizeof *options);
     options->host = "127.0.0.1";
     options->threads = 4;
-    options->max_connections = 256;
+    /* An idle connection costs about 4 KiB and a descriptor: 4096 of them hold out a flood of
+     * idle connections from 128 addresses at 32 each, for 17 MiB. */
+    options->max_connections = 4096;
     options->max_connections_per_ip = 32;
     options->max_body_bytes = 1u << 20;
     options->max_json_depth = 32;
@@ -428,6 +441,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
     if (res->status == 401) {
         ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer") == MHD_YES;
     }
+    if (res->status == 429 && r->retry_after_s) {
+        /* RFC 9110, 10.2.3: so that clients (and brute-force scripts) know the wait. */
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
+        ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs) == MHD_YES;
+    }
     enum MHD_Result rc = ok ? MHD_queue_response(conn, res->status, resp) : MHD_NO;
     MHD_destroy_response(resp);
     if (rc == MHD_YES) {
@@ -499,8 +518,9 @@ static enum MHD_Result run_request(api_server *s, struct MHD_Connection *conn, s
         (is_write && !is_login && s->opt.write_limit != UINT_MAX &&
          !api_ratelimit_allow(s->limits, key, s->opt.write_limit, 60, r->now, &retry))) {
         char msg[128];
+        r->retry_after_s = retry ? retry : 1;
         snprintf(msg, sizeof msg, "too many %s from your address; try again in %u s",
-                 is_login ? "logins" : "changes", retry ? retry : 1);
+                 is_login ? "logins" : "changes", r->retry_after_s);
         return send_error(conn, r, 429, "too_many_requests", msg);
     }
 
@@ -615,13 +635,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (r->too_large || r->responded) {
-            return MHD_YES; /* read and dropped */
+            /* Read and dropped, so that a chunked upload a little over the limit still gets
+             * its 413 when it ends. libmicrohttpd 0.9.75 cannot answer before the body is
+             * in, so a body that goes on past twice the limit (one that never ends, say) is
+             * cut off here: MHD_NO closes the connection without an answer. */
+            r->dropped += n;
+            return r->dropped > s->opt.max_body_bytes ? MHD_NO : MHD_YES;
         }
         if (n > s->opt.max_body_bytes - r->body_len) {
             r->too_large = 1;
             free(r->body);
             r->body = NULL;
             r->body_len = r->body_cap = 0;
+            r->dropped = n;
             return MHD_YES;
         }
         if (r->body_len + n > r->body_cap) {
@@ -664,6 +690,64 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pthread_mutex_unlock(&s->flight_lock);
 }
 
+/*
+ * The global connection limit. libmicrohttpd's own MHD_OPTION_CONNECTION_LIMIT stops
+ * accepting when it is reached: further connections, a normal client's among them, then
+ * wait in the kernel's listen queue until an idle one times out (30 s), which is what a flood
+ * of idle connections wants. Counted here instead, a connection beyond the limit is accepted
+ * and closed at once, so a client learns in a round trip that the server is full.
+ */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+    (void)addr;
+    (void)len;
+    api_server *s = cls;
+    return atomic_load(&s->open_connections) < s->opt.max_connections ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    (void)conn;
+    (void)socket_context;
+    api_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&s->open_connections, 1);
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        atomic_fetch_sub(&s->open_connections, 1);
+    }
+}
+
+/*
+ * Percent-decoding of the path and the query arguments, as libmicrohttpd's own except that
+ * "%00" stays as it is: decoded, the NUL would end the C string early, and
+ * "/index.html%00.js" or "state=placed%00junk" would reach the router, the portal's files
+ * and the handlers as something shorter than what was sent. Kept, the '%' makes such a path
+ * unknown (404) or not a file name (400) and such an argument malformed (400).
+ */
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *text) {
+    (void)cls;
+    (void)conn;
+    char *out = text;
+    for (const char *in = text; *in;) {
+        int hi = in[0] == '%' ? hex_digit(in[1]) : -1;
+        int lo = hi >= 0 ? hex_digit(in[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *out++ = (char)(hi * 16 + lo);
+            in += 3;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - text);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
     fputs("dorf serve: libmicrohttpd: ", stderr);
@@ -697,6 +781,59 @@ const api_route api_routes_server[] = {
 const size_t api_routes_server_count = sizeof api_routes_server / sizeof api_routes_server[0];
 
 /* ---- life cycle ---- */
+
+/* Descriptors the server needs besides its connections: the store connections (SQLite's
+ * database, WAL and shared-memory files each), libmicrohttpd's epoll and wake-up pipes per
+ * thread, the job workers', the travel graphs' and the portal files being sent. */
+static unsigned spare_files(const api_server *s) {
+    return 64 + 8 * (s->opt.threads + API_JOBS_WORKERS);
+}
+
+/*
+ * Raises the soft limit on open files (RLIMIT_NOFILE) when *connections (libmicrohttpd's
+ * limit) and the server's other descriptors would not fit under it, up to the hard limit.
+ * Without this, accept() would fail with EMFILE under a flood of connections and
+ * libmicrohttpd would stop taking new ones, normal clients' included. When even the hard
+ * limit is too low, a defaulted --max-connections is lowered to fit (with a note on stderr),
+ * an explicit one is refused.
+ */
+static dorf_status ensure_open_files(dorf_ctx *ctx, api_server *s, int defaulted,
+                                     unsigned *connections) {
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        return dorf_fail(ctx, DORF_EIO, "cannot read the limit on open files: %s", strerror(errno));
+    }
+    rlim_t margin = *connections - s->opt.max_connections;
+    rlim_t overhead = spare_files(s) + margin;
+    rlim_t need = (rlim_t)s->opt.max_connections + overhead;
+    if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= need) {
+        return DORF_OK;
+    }
+    if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need) {
+        rlim_t fits = lim.rlim_max > overhead + 16 ? lim.rlim_max - overhead : 0;
+        if (!defaulted || fits == 0) {
+            return dorf_fail(ctx, DORF_EINVAL,
+                             "%u connections need %llu open files, but this process may open "
+                             "at most %llu (ulimit -Hn): lower --max-connections to %llu or "
+                             "raise the limit",
+                             s->opt.max_connections, (unsigned long long)need,
+                             (unsigned long long)lim.rlim_max, (unsigned long long)fits);
+        }
+        fprintf(stderr,
+                "dorf serve: at most %llu open files (ulimit -Hn): connections limited to %llu "
+                "instead of %u\n",
+                (unsigned long long)lim.rlim_max, (unsigned long long)fits, s->opt.max_connections);
+        s->opt.max_connections = (unsigned)fits;
+        *connections = (unsigned)(fits + margin);
+        need = lim.rlim_max;
+    }
+    lim.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        return dorf_fail(ctx, DORF_EIO, "cannot raise the limit on open files to %llu: %s",
+                         (unsigned long long)need, strerror(errno));
+    }
+    return DORF_OK;
+}
 
 static dorf_status resolve(dorf_ctx *ctx, api_server *s) {
     struct addrinfo hints;
@@ -747,8 +884,11 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
     if (!options->db || !*options->db) {
         return dorf_fail(ctx, DORF_EINVAL, "no database given; pass --db FILE");
     }
-    if (options->threads > 1024 || options->max_json_depth > 10000) {
-        return dorf_fail(ctx, DORF_EINVAL, "threads at most 1024 and JSON depth at most 10000");
+    if (options->threads > 1024 || options->max_json_depth > 10000 ||
+        options->max_connections > 1000000) {
+        return dorf_fail(ctx, DORF_EINVAL,
+                         "threads at most 1024, JSON depth at most 10000 and connections at "
+                         "most 1000000");
     }
     if (api_auth_init() != 0) {
         return dorf_fail(ctx, DORF_EIO, "cannot initialise libsodium");
@@ -764,6 +904,7 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
 #define DEFAULT(field)                                                                             \
     if (!s->opt.field)                                                                             \
     s->opt.field = d.field
+    int connections_defaulted = !s->opt.max_connections;
     DEFAULT(threads);
     DEFAULT(max_connections);
     DEFAULT(max_connections_per_ip);
@@ -818,14 +959,35 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
     if (s->addr.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }
-    /* The logger comes first, so that libmicrohttpd's messages about the other options use it. */
+    /* libmicrohttpd's own limit sits above ours (accept_policy()) by a margin: between the
+     * policy's check and the count's increment each pool thread may have one connection in
+     * hand, and libmicrohttpd splits its limit evenly over the threads, so this keeps one of
+     * them accepting (and the policy refusing) whenever ours is reached. */
+    unsigned mhd_limit = s->opt.max_connections + 4 * s->opt.threads;
+    if ((st = ensure_open_files(ctx, s, connections_defaulted, &mhd_limit)) != DORF_OK) {
+        goto fail;
+    }
+    /* The logger comes first, so that libmicrohttpd's messages about the other options use it.
+     * The limits, each against a kind of abusive client (docs/operations.md, "Load and abuse"):
+     * - per address (default 32): one client, or a slowloris trickling a header byte every few
+     *   seconds, which the idle timeout never catches, holds at most this many connections;
+     *   the rest are closed at once. Behind a reverse proxy every client is the proxy's
+     *   address, and a load test on loopback is one address too: raise it there.
+     * - idle timeout (default 30 s): a connection that sends nothing is closed after it.
+     * - connection memory, 32 KiB (libmicrohttpd's default, stated here): the request line
+     *   and headers must fit, else 431 and the connection closes; bodies are not kept there
+     *   (on_request() copies them out, up to --max-body).
+     * - connections in all (default 4096): accept_policy(). */
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)s->opt.port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->addr,
-        MHD_OPTION_THREAD_POOL_SIZE, s->opt.threads > 1 ? s->opt.threads : 0u,
-        MHD_OPTION_CONNECTION_LIMIT, s->opt.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        s->opt.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, s->opt.connection_timeout_s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        flags, (uint16_t)s->opt.port, accept_policy, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&s->addr, MHD_OPTION_THREAD_POOL_SIZE,
+        s->opt.threads > 1 ? s->opt.threads : 0u, MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->opt.max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, s->opt.connection_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_END);
     if (!s->daemon) {
         st = dorf_fail(ctx, DORF_EIO,
                        "cannot listen on %s port %u (in use, or not an address of this "

@@ -30,7 +30,8 @@ static void usage(FILE *out) {
             "  --threads N                 request threads (default 4)\n"
             "  --access-log FILE|-         append one JSON line per request to FILE, or\n"
             "                              write them to stdout with - (default: none)\n"
-            "  --max-connections N         open connections in all (default 256)\n"
+            "  --max-connections N         open connections in all (default 4096, or what\n"
+            "                              the limit on open files allows)\n"
             "  --max-connections-per-ip N  open connections from one address (default 32)\n"
             "  --max-body BYTES            largest request body (default 1048576)\n"
             "  --max-json-depth N          deepest nesting in a JSON body (default 32)\n"
@@ -128,6 +129,9 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
     };
     dorf_server_options opt;
     dorf_server_options_init(&opt);
+    /* 0: the server's default, which it may lower to fit the limit on open files; a number
+     * given with --max-connections is kept or refused, never lowered. */
+    opt.max_connections = 0;
     char host[256] = "127.0.0.1";
     opt.port = 8080;
     const char *log_path = NULL;

@@ -25,7 +25,8 @@ typedef struct dorf_server_options {
     const char *host;                /* address to bind; NULL: "127.0.0.1" */
     unsigned port;                   /* TCP port; 0: any free port (see dorf_server_port) */
     unsigned threads;                /* request threads; 0: 4 */
-    unsigned max_connections;        /* open connections in all; 0: 256 */
+    unsigned max_connections;        /* open connections in all; 0: 4096, or fewer to fit
+                                        the hard limit on open files (ulimit -Hn) */
     unsigned max_connections_per_ip; /* open connections from one address; 0: 32 */
     size_t max_body_bytes;           /* largest request body; 0: 1 MiB (1048576) */
     unsigned max_json_depth;         /* deepest nesting of arrays and objects; 0: 32 */
