@@ -323,6 +323,16 @@ static size_t cell_of(const dorf_export *x, uint64_t key) {
     return key == UINT64_MAX ? NO_CELL : find_cell(x, key);
 }
 
+/* Where an order happens: a delivery at its drop-off, a pickup at its shop. */
+static size_t order_cell(const dorf_export *x, const dorf_activity *a, const struct located *at,
+                         size_t i) {
+    return cell_of(x, a->orders[i].delivery ? at->order_dropoff[i] : at->order_shop[i]);
+}
+
+static const char *category_name(int16_t category) {
+    return category < 0 ? "unknown" : dorf_category_name((dorf_category)category);
+}
+
 /* Households, orders and parcels summed per cell, with their records' keys. */
 static dorf_status sum_cells(dorf_export *x, const dorf_region *r, const dorf_activity *a,
                              const double *parcel_km, const struct located *at) {
@@ -345,7 +355,7 @@ static dorf_status sum_cells(dorf_export *x, const dorf_region *r, const dorf_ac
     dorf_free(nth);
     for (size_t i = 0; i < a->order_count; i++) {
         const dorf_activity_order *o = &a->orders[i];
-        size_t cell = cell_of(x, o->delivery ? at->order_dropoff[i] : at->order_shop[i]);
+        size_t cell = order_cell(x, a, at, i);
         if (cell == NO_CELL) {
             continue; /* a delivery whose person was erased: its place is gone */
         }
@@ -547,7 +557,7 @@ static dorf_status weekly_table(dorf_export *x, const dorf_activity *a, const in
     char label[48];
     for (size_t i = 0; i < a->order_count; i++) {
         const dorf_activity_order *o = &a->orders[i];
-        size_t cell = cell_of(x, o->delivery ? at->order_dropoff[i] : at->order_shop[i]);
+        size_t cell = order_cell(x, a, at, i);
         if (cell == NO_CELL || !x->cells[cell].published) {
             continue;
         }
@@ -573,7 +583,7 @@ static dorf_status weekly_table(dorf_export *x, const dorf_activity *a, const in
             st = out_of_memory(x);
             break;
         }
-        row[2].s = e[i].category < 0 ? "unknown" : dorf_category_name((dorf_category)e[i].category);
+        row[2].s = category_name(e[i].category);
         row[3].s = e[i].delivery ? "delivery" : "pickup";
         row[4].i = publish(x, (int64_t)(j - i), keys);
         i = j;
@@ -686,7 +696,7 @@ static dorf_status orders_table(dorf_export *x, const dorf_activity *a, const in
                DORF_TABLE_NO_GEOMETRY);
     for (size_t i = 0; i < a->order_count; i++) {
         const dorf_activity_order *o = &a->orders[i];
-        size_t cell = cell_of(x, o->delivery ? at->order_dropoff[i] : at->order_shop[i]);
+        size_t cell = order_cell(x, a, at, i);
         dorf_value *row = table_row(x, 0);
         int32_t week;
         if (!row || !(row[0].s = pseudonym(x, "order", o->id)) ||
@@ -697,7 +707,7 @@ static dorf_status orders_table(dorf_export *x, const dorf_activity *a, const in
         if (o->citizen_id != 0 && !row[1].s) {
             return out_of_memory(x);
         }
-        row[2].s = category[i] < 0 ? "unknown" : dorf_category_name((dorf_category)category[i]);
+        row[2].s = category_name(category[i]);
         row[3].s = o->delivery ? "delivery" : "pickup";
         row[4].s = cell_name(x, cell);
         row[7].s = dorf_order_state_name(o->state);
