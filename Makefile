@@ -1,7 +1,7 @@
 # dorf: the two commands the README opens with, and a few for developers.
 #
 #   make demo   install what is missing, build, import the sample region, show what it holds
-#               (routes, a LieferBar day, coverage and a what-if report),
+#               (routes, a LieferBar day, coverage, a what-if report and a research export),
 #               then serve the village platform (map portal and API) on 127.0.0.1:8080 until Ctrl-C
 #   make test   install what is missing, build, run the whole suite plain and under ASan+UBSan,
 #               then a short run of every fuzz target
@@ -69,6 +69,13 @@ demo: release
 	@echo "What if the bakery in Neudrossenfeld closes and a parcel station opens in Harsdorf (docs/examples/scenario-close-bakery.json)?"
 	build/release/cli/dorf scenario run --quiet --db $(DEMO_DB) --report demo/scenario-report.html docs/examples/scenario-close-bakery.json
 	@echo "  report: demo/scenario-report.html (open it in a browser)"
+	@echo
+	@echo "For researchers: an anonymised export (docs/export.md) of synthetic platform activity on a copy of the region:"
+	@rm -rf demo/research.dorf* demo/export
+	build/release/cli/dorf import --quiet --db demo/research.dorf $(DEMO_EXTRACT)
+	@scripts/seed-activity demo/research.dorf
+	build/release/cli/dorf export --quiet --db demo/research.dorf --out demo/export
+	@python3 -c "import json; m=json.load(open('demo/export/manifest.json')); s=m['suppression']; print('  export: %d of %d cells of 1 km published, %d suppressed (k = %d), %s noise; demo/export/' % (s['cells_published'], s['cells'], s['cells_suppressed'], s['k'], m['noise']['method']))"
 	@echo
 	@echo "The village platform (dorf serve) with its map portal on http://$(DEMO_LISTEN)/:"
 	@scripts/demo-serve build/release/cli/dorf $(DEMO_DB) $(DEMO_LISTEN)
