@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "dorf/alloc.h"
 #include "dorf/export.h"
 
 /* ---- the perturbation table ---- */
@@ -419,6 +420,41 @@ static void test_bad_options_are_refused_with_what_to_do(void) {
     dorf_ctx_free(ctx);
 }
 
+#ifdef DORF_FAULT_INJECTION
+/* Every allocation of a build, made to fail in turn: an error with a message, no export, no
+   leak (the ASan build checks), and the next build succeeds again. */
+static void test_every_allocation_failure_is_reported(void) {
+    struct built b;
+    CHECK(setup(&b) == 0);
+    dorf_export_options_init(&b.opt, (dorf_local_time){2026, 11, 27, 0});
+    uint8_t secret[32] = {1}, key[32] = {2};
+    unsigned long n = 1, failures = 0;
+    for (;; n++) {
+        dorf_export *x = NULL;
+        dorf_ctx_clear_error(b.ctx);
+        dorf_alloc_fail_after(n, 0);
+        dorf_status st =
+            dorf_export_build(b.ctx, b.region, &b.activity, NULL, NULL, &b.opt, secret, key, &x);
+        unsigned long counted = dorf_alloc_fail_after(0, 0);
+        if (st == DORF_OK) {
+            CHECK(x != NULL);
+            dorf_export_free(x);
+            if (counted < n) {
+                break; /* the n-th allocation never came: every one has failed once */
+            }
+            continue; /* a failure that was absorbed (none is, so far) */
+        }
+        failures++;
+        CHECK(x == NULL);
+        CHECK_EQ_INT(st, DORF_ENOMEM);
+        CHECK(dorf_ctx_errmsg(b.ctx)[0] != '\0');
+    }
+    CHECK(failures > 20);
+    printf("  %lu allocations, each failed once\n", failures);
+    teardown(&b);
+}
+#endif
+
 int main(int argc, char **argv) {
     CHECK_INIT(argc, argv);
     RUN(test_the_perturbation_table_has_its_documented_moments);
@@ -427,5 +463,8 @@ int main(int argc, char **argv) {
     RUN(test_pseudonyms_change_with_the_key_and_figures_with_the_secret_only);
     RUN(test_laplace_noise_keeps_counts_whole_and_not_negative);
     RUN(test_bad_options_are_refused_with_what_to_do);
+#ifdef DORF_FAULT_INJECTION
+    RUN(test_every_allocation_failure_is_reported);
+#endif
     return check_summary();
 }
