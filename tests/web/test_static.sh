@@ -11,9 +11,14 @@ dorf=$1
 data=${DORF_TEST_DATA:-$(dirname "$0")/../data}
 work=$(mktemp -d /tmp/dorf-static-XXXXXX)
 pid=
-stop() {
+stop() { # a graceful stop, and SIGKILL after 15 s so that a stuck server fails fast
     if [[ -n $pid ]]; then
         kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 150); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null && echo "dorf serve did not stop on SIGTERM within 15 s" >&2
         wait "$pid" 2>/dev/null
     fi
     pid=
@@ -49,12 +54,14 @@ start() { # start ARGS...: serve the village with ARGS; $base is its URL
     "$dorf" serve --db "$work/v.dorf" --listen 127.0.0.1:0 "$@" 2>"$work/err" &
     pid=$!
     base=
-    for _ in $(seq 100); do
+    # Up to 30 s: a shared machine running the suites in parallel can be slow to start one.
+    for _ in $(seq 300); do
         base=$(grep -o 'listening on http://[^ ]*' "$work/err" | sed 's/listening on //')
         [[ -n $base ]] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
+    [[ -n $base ]] || echo "dorf serve did not start: $(cat "$work/err")" >&2
 }
 # get PATH [CURL-ARGS...]: status in $status, headers in $work/h, body in $work/b.
 get() {
