@@ -14,7 +14,7 @@ dorf=$1
 here=$(cd "$(dirname "$0")" && pwd)
 extract=$here/../../data-samples/north-bayreuth.osm.pbf
 work=$(mktemp -d /tmp/dorf-export-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
 source "$here/lib.sh"
 db=$work/r.dorf
 
@@ -88,5 +88,25 @@ expect_error "unwritable place" 1 "cannot make a directory" -- \
     "$dorf" export --quiet --db "$db" --out "$work/afile/x"
 [[ $(ls -a "$work") == "$before" ]] && ok "no partial output left" ||
     fail "partial output" "$(diff <(echo "$before") <(ls -a "$work"))"
+
+# 5. A disk that fills up half-way (a 100 KiB tmpfs; needs root, as CI runs): exit 1 with a
+#    message, and the filesystem as empty as before, whatever the format.
+mkdir "$work/small"
+if mount -t tmpfs -o size=100k tmpfs "$work/small" 2>/dev/null; then
+    for format in gpkg csv geojson fgb; do
+        "$dorf" export --quiet --db "$db" --out "$work/small/x" --format $format \
+            >"$work/out" 2>"$work/err"
+        rc=$?
+        if [[ $rc -eq 1 && -s $work/err && -z $(ls -A "$work/small") ]]; then
+            ok "a full disk ($format): an error, nothing left"
+        else
+            fail "full disk ($format)" "exit $rc, left: $(ls -A "$work/small"); $(cat "$work/err")"
+        fi
+        rm -rf "${work:?}/small/"*
+    done
+    umount "$work/small"
+else
+    echo "skip: full-disk checks need root to mount a tmpfs"
+fi
 
 finish
