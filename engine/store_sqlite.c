@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "dorf/alloc.h"
+#include "fault_vfs.h"
 
 /*
  * The migrations, in order: migrations[i] brings a file from version i to version i + 1.
@@ -309,7 +310,16 @@ static dorf_status query_int(struct sqlite_store *s, const char *sql, int *out) 
 
 static void sqlite_store_close(dorf_store *store) {
     struct sqlite_store *s = (struct sqlite_store *)store;
-    if (s->db) {
+    if (s->db && sqlite3_close(s->db) == SQLITE_BUSY) {
+        /*
+         * A statement is still open: SpatiaLite 5.0 leaks one of its own when it runs out of
+         * memory inside its index functions. Nobody can use it any more; finalize it, or the
+         * connection (with its memory and its lock on the WAL) would never be released.
+         */
+        sqlite3_stmt *stmt;
+        while ((stmt = sqlite3_next_stmt(s->db, NULL)) != NULL) {
+            sqlite3_finalize(stmt);
+        }
         sqlite3_close(s->db);
     }
     if (s->spatialite_cache) {
@@ -522,7 +532,15 @@ dorf_status dorf_store_sqlite_open_at_version(dorf_ctx *ctx, const char *path, u
         open_flags |= SQLITE_OPEN_CREATE;
     }
     dorf_status st;
-    if (sqlite3_open_v2(path, &s->db, open_flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    const char *vfs = NULL; /* SQLite's default */
+#ifdef DORF_FAULT_INJECTION
+    /* Test builds write through the shim that can fail the n-th write (fault_vfs.c). */
+    if (!(vfs = dorf_fault_vfs())) {
+        st = dorf_fail(ctx, DORF_EIO, "%s: cannot register the fault-injection VFS", path);
+        goto fail;
+    }
+#endif
+    if (sqlite3_open_v2(path, &s->db, open_flags | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
         st = dorf_fail(ctx, DORF_EIO, "%s: cannot open: %s", path,
                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;

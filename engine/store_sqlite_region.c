@@ -75,6 +75,49 @@ static const char create_spatial_indexes_sql[] =
     "       CreateSpatialIndex('address', 'geom'), CreateSpatialIndex('place', 'geom'),"
     "       CreateSpatialIndex('map_feature', 'geom');";
 
+/*
+ * Runs the statements of `sql` inside the region's transaction, for SpatiaLite's index
+ * functions: they report a failure by returning 0 (and printing it), not as an SQL error, and
+ * an I/O or memory error inside them can make SQLite roll the whole transaction back. Carrying
+ * on would then write the rest of the region outside any transaction, one autocommit at a
+ * time, over the old region. So every value a statement returns must be 1, and the
+ * transaction must still be open afterwards.
+ */
+static dorf_status exec_in_transaction(struct sqlite_store *s, const char *sql, const char *what) {
+    dorf_status st = DORF_OK;
+    const char *next = sql;
+    while (st == DORF_OK && next && *next) {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(s->db, next, -1, &stmt, &next) != SQLITE_OK) {
+            return sqlite_store_fail(s, what);
+        }
+        if (!stmt) {
+            break; /* only white space left */
+        }
+        int rc;
+        int refused = 0;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+                refused |= sqlite3_column_int(stmt, i) != 1;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            st = sqlite_store_fail(s, what);
+        } else if (refused) {
+            st = dorf_fail(s->base.ctx, DORF_EIO,
+                           "%s: %s: SpatiaLite refused (its message is above)", s->path, what);
+        }
+        sqlite3_finalize(stmt);
+    }
+    if (st == DORF_OK && sqlite3_get_autocommit(s->db)) {
+        st = dorf_fail(s->base.ctx, DORF_EIO,
+                       "%s: %s: the database rolled the import back after an error (disk full or "
+                       "failing?); the previous region is kept",
+                       s->path, what);
+    }
+    return st;
+}
+
 /* Order matters: rows that others refer to are deleted last. */
 static const char clear_region_sql[] = "DELETE FROM household;"
                                        "DELETE FROM address;"
@@ -341,6 +384,16 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
     return DORF_OK;
 }
 
+/*
+ * The commit hook of a region write: refuses every commit but the write's own COMMIT. After
+ * SQLite has rolled the transaction back on an I/O error inside one of SpatiaLite's index
+ * functions, the function's remaining statements run in autocommit mode; this turns each of
+ * their commits into a rollback, so that nothing of a failed write reaches the file.
+ */
+static int commit_only_when_told(void *may_commit) {
+    return !*(const int *)may_commit;
+}
+
 dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *region) {
     struct sqlite_store *s = (struct sqlite_store *)store;
     if (s->readonly) {
@@ -357,11 +410,13 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     if (st != DORF_OK) {
         return st;
     }
+    int may_commit = 0;
+    sqlite3_commit_hook(s->db, commit_only_when_told, &may_commit);
     for (int i = 0; i < INS_COUNT && st == DORF_OK; i++) {
         st = sqlite_store_prepare(s, insert_sql[i], &w.stmt[i]);
     }
     if (st == DORF_OK) {
-        st = sqlite_store_exec(s, drop_spatial_indexes_sql);
+        st = exec_in_transaction(s, drop_spatial_indexes_sql, "dropping the spatial indexes");
     }
     if (st == DORF_OK) {
         st = sqlite_store_exec(s, clear_region_sql);
@@ -371,7 +426,7 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     }
     if (st == DORF_OK) {
         dorf_progress(store->ctx, "indexing region", 0, 1);
-        st = sqlite_store_exec(s, create_spatial_indexes_sql);
+        st = exec_in_transaction(s, create_spatial_indexes_sql, "building the spatial indexes");
     }
     for (int i = 0; i < INS_COUNT; i++) {
         sqlite3_finalize(w.stmt[i]);
@@ -379,11 +434,13 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
     dorf_free(w.wkb);
     if (st == DORF_OK) {
         dorf_progress(store->ctx, "writing region", w.total, w.total);
+        may_commit = 1;
         st = sqlite_store_exec(s, "COMMIT");
     }
     if (st != DORF_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    sqlite3_commit_hook(s->db, NULL, NULL);
     sqlite3_exec(s->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
     return st;
 }
