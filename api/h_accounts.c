@@ -139,7 +139,6 @@ static void h_register(api_request *req, api_response *res) {
         }
         return;
     }
-    dorf_store_audit(req->store, req->now, id, "register", "user", NULL);
     snprintf(res->location, sizeof res->location, "/api/users/%lld", (long long)id);
     api_json(res, 201, user_json(id, user.email, user.name, user.roles));
 }

@@ -47,6 +47,8 @@ static void read_user(sqlite3_stmt *stmt, dorf_user *out) {
 
 #define USER_COLUMNS "id, email, name, password_hash, roles, created_at"
 
+static dorf_status insert_user(struct sqlite_store *s, const dorf_user *user, int64_t *id);
+
 dorf_status dorf_store_user_create(dorf_store *store, const dorf_user *user, int64_t *id) {
     struct sqlite_store *s = sqlite_store_of(store);
     if (!s) {
@@ -58,6 +60,27 @@ dorf_status dorf_store_user_create(dorf_store *store, const dorf_user *user, int
                          "a user needs an e-mail, a name, a password "
                          "and known roles");
     }
+    /* The account and its audit row in one transaction: a crash between the two must not
+       leave an account the audit log never saw. */
+    dorf_status st = sqlite_store_exec(s, "BEGIN IMMEDIATE");
+    if (st != DORF_OK) {
+        return st;
+    }
+    st = insert_user(s, user, id);
+    if (st == DORF_OK) {
+        st = dorf_store_audit(store, user->created_at, *id, "register", "user", NULL);
+    }
+    if (st == DORF_OK) {
+        st = sqlite_store_exec(s, "COMMIT");
+    }
+    if (st != DORF_OK && !sqlite3_get_autocommit(s->db)) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return st;
+}
+
+static dorf_status insert_user(struct sqlite_store *s, const dorf_user *user, int64_t *id) {
+    dorf_store *store = &s->base;
     sqlite3_stmt *stmt = NULL;
     dorf_status st =
         sqlite_store_prepare(s,

@@ -43,7 +43,8 @@ typedef struct dorf_user {
 } dorf_user;
 
 /*
- * Creates a user; *id receives the new id. DORF_ECONFLICT when the e-mail address is taken
+ * Creates a user and its "register" audit row, in one transaction; *id receives the new id.
+ * DORF_ECONFLICT when the e-mail address is taken
  * (compared without case), DORF_EINVAL for an empty e-mail, name or hash or roles outside
  * DORF_ROLE_ALL, DORF_EIO.
  */
