@@ -326,7 +326,8 @@ static void test_availability_is_checked_and_private(void) {
     CHECK_EQ_INT(dorf_store_availability_get(s, vol, 1, &got), DORF_OK);
     CHECK_EQ_INT(dorf_store_availability_delete(s, vol, 1, 1100), DORF_OK);
     CHECK_EQ_INT(dorf_store_availability_delete(s, vol, 1, 1100), DORF_ENOTFOUND);
-    CHECK_EQ_INT(query_int("avail.dorf", "SELECT count(*) FROM audit_log"), 2);
+    CHECK_EQ_INT(
+        query_int("avail.dorf", "SELECT count(*) FROM audit_log WHERE action <> 'register'"), 2);
     dorf_arena_free(arena);
     dorf_store_close(s);
     dorf_ctx_free(ctx);
