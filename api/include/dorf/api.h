@@ -39,7 +39,8 @@ typedef struct dorf_server_options {
                              takes; NULL: $DORF_WEB_DIR, else the source tree's web/; "": none */
     /* Research exports (POST /api/exports, docs/export.md): the GDAL table writer, the
        dorf-gdal.so module's (NULL: exports answer 503), and where they go (NULL: the
-       database's path with ".exports"). */
+       database's path with ".exports"; the string is kept, not copied, like web_dir's: it must
+       stay valid until dorf_server_stop). */
     dorf_tables_write_fn write_tables;
     const char *export_dir;
 } dorf_server_options;
