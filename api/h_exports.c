@@ -68,15 +68,13 @@ static dorf_status run_export_job(void *arg, dorf_store *store, dorf_ctx *ctx, j
     return *result ? DORF_OK : dorf_fail(ctx, DORF_ENOMEM, "out of memory");
 }
 
-/* The export directory, made on first use (readable by the server's user only). */
+/* The export directory's path; -1 when it does not fit. */
 static int export_root(const api_request *req, char *out, size_t size) {
     const dorf_server_options *o = api_server_options(req->server);
-    if (o->export_dir && *o->export_dir) {
-        snprintf(out, size, "%s", o->export_dir);
-    } else if (snprintf(out, size, "%s.exports", api_server_db(req->server)) >= (int)size) {
-        return -1;
-    }
-    return mkdir(out, 0700) == 0 || errno == EEXIST ? 0 : -1;
+    int n = o->export_dir && *o->export_dir
+                ? snprintf(out, size, "%s", o->export_dir)
+                : snprintf(out, size, "%s.exports", api_server_db(req->server));
+    return n >= 0 && (size_t)n < size ? 0 : -1;
 }
 
 /* POST /api/exports {"grid", "k", "epsilon", "format", "time", "at"} */
@@ -126,7 +124,9 @@ static void post_export(api_request *req, api_response *res) {
         }
     }
     char root[PATH_MAX];
-    if (res->status == 0 && export_root(req, root, sizeof root) != 0) {
+    /* Made on the first export, readable by the server's user only. */
+    if (res->status == 0 &&
+        (export_root(req, root, sizeof root) != 0 || (mkdir(root, 0700) != 0 && errno != EEXIST))) {
         api_error(res, 500, "internal", "the export directory cannot be made");
     }
     if (res->status != 0) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -115,3 +116,10 @@ int cli_parse_modes(const char *text, unsigned *modes) {
 }
 
 _Static_assert(DORF_COVERAGE_MAX_THRESHOLDS == 8, "THRESHOLDS_USAGE (cli.h) says 1 to 8");
+
+dorf_local_time cli_today(void) {
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return (dorf_local_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
+}

@@ -74,6 +74,9 @@ int cli_parse_number(const char *text, double min, double max, double *out);
 /* Prints `text` cut or padded to `width` columns (UTF-8: one column per character). */
 void cli_print_padded(const char *text, int width);
 
+/* Today in the machine's local time (minute 0), what "Tue 10:00" and the like count from. */
+dorf_local_time cli_today(void);
+
 /* Prints "dorf: <message>" for the context's last failure to stderr; returns the exit code. */
 int cli_report_failure(dorf_ctx *ctx, dorf_status status);
 

@@ -291,10 +291,7 @@ int cmd_coverage(dorf_ctx *ctx, int argc, char **argv) {
     if (optind < argc) {
         return cli_usage_error("coverage", "unexpected argument '%s'", argv[optind]);
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    dorf_local_time today = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
+    dorf_local_time today = cli_today();
     if (dorf_coverage_parse_time(ctx, at, today, &opt.at) != DORF_OK) {
         return cli_usage_error("coverage", "--at: %s", dorf_ctx_errmsg(ctx));
     }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "cli.h"
 #include "dorf/export.h"
@@ -52,10 +51,7 @@ int cmd_export(dorf_ctx *ctx, int argc, char **argv) {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    dorf_local_time today = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
+    dorf_local_time today = cli_today();
     dorf_export_options opt;
     dorf_export_options_init(&opt, today);
     const char *db = NULL, *out = NULL, *at = NULL;

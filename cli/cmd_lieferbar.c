@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -200,10 +199,7 @@ static int run_plan(dorf_ctx *ctx, int argc, char **argv) {
             return cli_usage_error("lieferbar plan", "--date: %s", dorf_ctx_errmsg(ctx));
         }
     } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        date = (dorf_local_time){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
+        date = cli_today();
     }
     opt.seed = seed;
 

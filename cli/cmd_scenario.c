@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -303,10 +302,7 @@ static int run(dorf_ctx *ctx, int argc, char **argv) {
                                "say when places must be open: --at \"Tue 10:00\", or \"at\" in "
                                "the scenario file");
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    dorf_local_time today = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
+    dorf_local_time today = cli_today();
     if (dorf_coverage_parse_time(ctx, when, today, &opt.at) != DORF_OK) {
         dorf_scenario_free(scenario);
         return cli_usage_error("scenario run", "%s: %s", at ? "--at" : "the file's \"at\"",

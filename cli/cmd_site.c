@@ -341,11 +341,7 @@ int cmd_site(dorf_ctx *ctx, int argc, char **argv) {
                                opt.threshold_s / 60, opt.limit_s / 60);
     }
     if (at) {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        dorf_local_time today = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 0};
-        if (dorf_coverage_parse_time(ctx, at, today, &opt.at) != DORF_OK) {
+        if (dorf_coverage_parse_time(ctx, at, cli_today(), &opt.at) != DORF_OK) {
             return cli_usage_error("site", "--at: %s", dorf_ctx_errmsg(ctx));
         }
         opt.use_hours = 1;

@@ -173,16 +173,21 @@ static const char *cell_name(dorf_export *x, size_t cell) {
 
 /* ---- times ---- */
 
-/* "2026-11-27" or "2026-11-27T10" in German local time, and the ISO week as 202648. */
-static const char *period(dorf_export *x, int64_t utc_s, int32_t *iso_week) {
-    dorf_local_time t = dorf_market_local_time(utc_s);
+/* The ISO week of a local date as 202648: the week of its Thursday, in that Thursday's year. */
+static int32_t iso_week_of(dorf_local_time t) {
     int64_t days = dorf_days_from_civil(t.year, t.month, t.day);
     int64_t thursday = days - dorf_weekday(t.year, t.month, t.day) + 3;
     int64_t iso_year;
     int month, day;
     dorf_civil_from_days(thursday, &iso_year, &month, &day);
     int64_t week = (thursday - dorf_days_from_civil(iso_year, 1, 1)) / 7 + 1;
-    *iso_week = (int32_t)(iso_year * 100 + week);
+    return (int32_t)(iso_year * 100 + week);
+}
+
+/* "2026-11-27" or "2026-11-27T10" in German local time, and the ISO week as 202648. */
+static const char *period(dorf_export *x, int64_t utc_s, int32_t *iso_week) {
+    dorf_local_time t = dorf_market_local_time(utc_s);
+    *iso_week = iso_week_of(t);
     char text[32];
     if (x->opt->time_grain == DORF_EXPORT_HOUR) {
         snprintf(text, sizeof text, "%04d-%02d-%02dT%02d", t.year, t.month, t.day, t.minute / 60);
@@ -563,7 +568,7 @@ static dorf_status weekly_table(dorf_export *x, const dorf_activity *a, const in
         }
         snprintf(label, sizeof label, "order:%lld", (long long)o->id);
         e[n].cell = cell;
-        period(x, o->created_at, &e[n].week);
+        e[n].week = iso_week_of(dorf_market_local_time(o->created_at));
         e[n].category = category[i];
         e[n].delivery = (int16_t)o->delivery;
         e[n].record_key = record_key(x, label);

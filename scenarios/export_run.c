@@ -181,10 +181,15 @@ static json_t *coverage_json(const dorf_export_options *o, const dorf_coverage *
                      modes, "thresholds_min", thresholds, "strict_hours", o->coverage.strict_hours);
 }
 
+/* dorf_tables_write's rule: a GeoPackage holds every table, other formats one table a file. */
+static int writes_one_file(const char *format, size_t tables) {
+    return strcasecmp(format, "gpkg") == 0 || tables == 1;
+}
+
 /* The file(s) dorf_tables_write made for `path` ("export.gpkg", or export-<table>.<ext>). */
 static json_t *tables_json(const dorf_table *tables, size_t n, const char *format) {
     json_t *out = json_array();
-    int one_file = strcasecmp(format, "gpkg") == 0 || n == 1;
+    int one_file = writes_one_file(format, n);
     for (size_t t = 0; t < n; t++) {
         char file[96];
         if (one_file) {
@@ -399,8 +404,7 @@ dorf_status dorf_export_run(dorf_ctx *ctx, dorf_store *store, const char *db_pat
     }
     if (st == DORF_OK) {
         dorf_export_counts(x, summary);
-        int one_file = strcasecmp(o->format, "gpkg") == 0 || n == 1;
-        summary->files = one_file ? 1 : n;
+        summary->files = writes_one_file(o->format, n) ? 1 : n;
         snprintf(summary->directory, sizeof summary->directory, "%s", out_dir);
     } else {
         remove_partial(tmp);
