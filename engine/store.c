@@ -5,8 +5,15 @@
 
 #include "store_internal.h"
 
-static int is_postgres_location(const char *location) {
-    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
+int dorf_store_is_postgres(const char *location) {
+    static const char *const prefixes[] = {"postgresql://", "postgres://", "host=", "hostaddr=",
+                                           "dbname=",       "service=",    "port=", "user="};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        if (strncmp(location, prefixes[i], strlen(prefixes[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags, dorf_store **out) {
@@ -14,11 +21,8 @@ dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags,
     if (!location || !*location) {
         return dorf_fail(ctx, DORF_EINVAL, "no database given; pass --db FILE");
     }
-    if (is_postgres_location(location)) {
-        return dorf_fail(ctx, DORF_EINVAL,
-                         "%s: the PostgreSQL/PostGIS store is not part of this build yet; "
-                         "use a SpatiaLite file path",
-                         location);
+    if (dorf_store_is_postgres(location)) {
+        return dorf_store_pg_open(ctx, location, flags, out);
     }
     return dorf_store_sqlite_open(ctx, location, flags, out);
 }

@@ -38,6 +38,10 @@ struct dorf_store {
 dorf_status dorf_store_sqlite_open(dorf_ctx *ctx, const char *path, unsigned flags,
                                    dorf_store **out);
 
+/* Connects to PostgreSQL at `location` (URI or libpq keywords) and migrates its schema. */
+dorf_status dorf_store_pg_open(dorf_ctx *ctx, const char *location, unsigned flags,
+                               dorf_store **out);
+
 /*
  * For tests: open a SpatiaLite store and migrate it only up to `version`, so that a test
  * can make a file "written by an older dorf" and check that opening it migrates it.

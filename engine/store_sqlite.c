@@ -10,7 +10,7 @@
  * each migration runs in its own transaction together with the version bump, so a file is
  * always at exactly one version.
  */
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -269,47 +269,25 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
      "  value BLOB NOT NULL CHECK (length(value) = 32));"),
 };
 
-dorf_status sqlite_store_fail(struct sqlite_store *s, const char *what) {
-    return dorf_fail(s->base.ctx, DORF_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-}
-
-dorf_status sqlite_store_prepare(struct sqlite_store *s, const char *sql, sqlite3_stmt **out) {
-    if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
-        return sqlite_store_fail(s, "preparing a statement");
-    }
-    return DORF_OK;
-}
-
-dorf_status sqlite_store_exec(struct sqlite_store *s, const char *sql) {
-    char *err = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        dorf_status st =
-            dorf_fail(s->base.ctx, DORF_EIO, "%s: %s", s->path, err ? err : sqlite3_errmsg(s->db));
-        sqlite3_free(err);
-        return st;
-    }
-    return DORF_OK;
-}
-
-static dorf_status query_int(struct sqlite_store *s, const char *sql, int *out) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+static dorf_status query_int(struct sql_store *s, const char *sql, int *out) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int(stmt, 0);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
+        *out = sql_column_int(stmt, 0);
         st = DORF_OK;
     } else {
-        st = sqlite_store_fail(s, "reading the schema");
+        st = sql_store_fail(s, "reading the schema");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 static void sqlite_store_close(dorf_store *store) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
+    struct sql_store *s = (struct sql_store *)store;
     if (s->db && sqlite3_close(s->db) == SQLITE_BUSY) {
         /*
          * A statement is still open: SpatiaLite 5.0 leaks one of its own when it runs out of
@@ -325,66 +303,66 @@ static void sqlite_store_close(dorf_store *store) {
     if (s->spatialite_cache) {
         spatialite_cleanup_ex(s->spatialite_cache);
     }
+    sql_close(s->conn);
     dorf_free(s->path);
     dorf_free(s);
 }
 
 static int sqlite_store_version(const dorf_store *store) {
-    return ((const struct sqlite_store *)store)->version;
+    return ((const struct sql_store *)store)->version;
 }
 
 static dorf_status sqlite_store_check(dorf_store *store) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, "PRAGMA integrity_check", &stmt);
+    struct sql_store *s = (struct sql_store *)store;
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, "PRAGMA integrity_check", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if (sqlite3_step(stmt) != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "integrity check");
-    } else if (strcmp((const char *)sqlite3_column_text(stmt, 0), "ok") != 0) {
+    if (sql_step(stmt) != SQL_ROW) {
+        st = sql_store_fail(s, "integrity check");
+    } else if (strcmp((const char *)sql_column_text(stmt, 0), "ok") != 0) {
         st = dorf_fail(s->base.ctx, DORF_EIO, "%s: integrity check failed: %s", s->path,
-                       (const char *)sqlite3_column_text(stmt, 0));
+                       (const char *)sql_column_text(stmt, 0));
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st != DORF_OK) {
         return st;
     }
     /* The spatial indexes must hold exactly the rows' bounding boxes. */
     static const char *const indexed[] = {"road_edge", "building", "address", "place"};
-    if ((st = sqlite_store_prepare(s, "SELECT CheckSpatialIndex(?, 'geom')", &stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, "SELECT CheckSpatialIndex(?, 'geom')", &stmt)) != DORF_OK) {
         return st;
     }
     for (size_t i = 0; i < sizeof indexed / sizeof indexed[0] && st == DORF_OK; i++) {
-        sqlite3_bind_text(stmt, 1, indexed[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_ROW) {
-            st = sqlite_store_fail(s, "checking a spatial index");
-        } else if (sqlite3_column_type(stmt, 0) != SQLITE_NULL &&
-                   sqlite3_column_int(stmt, 0) != 1) {
+        sql_bind_text(stmt, 1, indexed[i], -1, SQL_STATIC);
+        if (sql_step(stmt) != SQL_ROW) {
+            st = sql_store_fail(s, "checking a spatial index");
+        } else if (sql_column_type(stmt, 0) != SQL_NULL && sql_column_int(stmt, 0) != 1) {
             st = dorf_fail(s->base.ctx, DORF_EIO,
                            "%s: the spatial index of %s does not match its rows; rebuild it with "
                            "`dorf import` or SpatiaLite's RecoverSpatialIndex()",
                            s->path, indexed[i]);
         }
-        sqlite3_reset(stmt);
+        sql_reset(stmt);
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(s, "PRAGMA foreign_key_check", &stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, "PRAGMA foreign_key_check", &stmt)) != DORF_OK) {
         return st;
     }
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        st = dorf_fail(s->base.ctx, DORF_EIO, "%s: table %s row %lld refers to a missing %s row",
-                       s->path, (const char *)sqlite3_column_text(stmt, 0),
-                       (long long)sqlite3_column_int64(stmt, 1),
-                       (const char *)sqlite3_column_text(stmt, 2));
-    } else if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "foreign key check");
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
+        st =
+            dorf_fail(s->base.ctx, DORF_EIO, "%s: table %s row %lld refers to a missing %s row",
+                      s->path, (const char *)sql_column_text(stmt, 0),
+                      (long long)sql_column_int64(stmt, 1), (const char *)sql_column_text(stmt, 2));
+    } else if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "foreign key check");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -392,42 +370,32 @@ static const struct dorf_store_ops sqlite_ops = {
     .name = "spatialite",
     .close = sqlite_store_close,
     .version = sqlite_store_version,
-    .replace_region = sqlite_store_replace_region,
-    .load_region = sqlite_store_load_region,
-    .summarize = sqlite_store_summarize,
-    .stamp = sqlite_store_stamp,
-    .each_issue = sqlite_store_each_issue,
+    .replace_region = sql_store_replace_region,
+    .load_region = sql_store_load_region,
+    .summarize = sql_store_summarize,
+    .stamp = sql_store_stamp,
+    .each_issue = sql_store_each_issue,
     .check = sqlite_store_check,
 };
 
-struct sqlite_store *sqlite_store_of(dorf_store *store) {
-    if (!store || store->ops != &sqlite_ops) {
-        if (store)
-            dorf_fail(store->ctx, DORF_EINVAL,
-                      "the platform's data is kept only in SpatiaLite stores so far");
-        return NULL;
-    }
-    return (struct sqlite_store *)store;
-}
-
 /* Runs migrations until the file is at `target`, each in its own transaction. */
-static dorf_status migrate(struct sqlite_store *s, int target) {
+static dorf_status migrate(struct sql_store *s, int target) {
     for (int v = s->version; v < target; v++) {
         char bump[96];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d; PRAGMA application_id = %d;", v + 1,
                  DORF_SQLITE_APPLICATION_ID);
-        dorf_status st = sqlite_store_exec(s, "BEGIN IMMEDIATE");
+        dorf_status st = sql_store_begin(s, 1);
         if (st == DORF_OK) {
-            st = sqlite_store_exec(s, migrations[v]);
+            st = sql_store_exec(s, migrations[v]);
         }
         if (st == DORF_OK) {
-            st = sqlite_store_exec(s, bump);
+            st = sql_store_exec(s, bump);
         }
         if (st == DORF_OK) {
-            st = sqlite_store_exec(s, "COMMIT");
+            st = sql_store_commit(s);
         }
         if (st != DORF_OK) {
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            sql_store_rollback(s);
             return dorf_fail_prefix(s->base.ctx, st, "migrating the schema to version %d", v + 1);
         }
         s->version = v + 1;
@@ -436,7 +404,7 @@ static dorf_status migrate(struct sqlite_store *s, int target) {
 }
 
 /* Refuses files that are not dorf regions or that a newer dorf wrote. */
-static dorf_status check_identity(struct sqlite_store *s) {
+static dorf_status check_identity(struct sql_store *s) {
     int app_id = 0;
     int tables = 0;
     dorf_status st = query_int(s, "PRAGMA application_id", &app_id);
@@ -465,12 +433,12 @@ static dorf_status check_identity(struct sqlite_store *s) {
     return DORF_OK;
 }
 
-static dorf_status configure(struct sqlite_store *s) {
+static dorf_status configure(struct sql_store *s) {
     int on = 1;
     if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on) != SQLITE_OK ||
         sqlite3_extended_result_codes(s->db, 1) != SQLITE_OK ||
         sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK) {
-        return sqlite_store_fail(s, "configuring the connection");
+        return sql_store_fail(s, "configuring the connection");
     }
     s->spatialite_cache = spatialite_alloc_connection();
     if (!s->spatialite_cache) {
@@ -480,24 +448,23 @@ static dorf_status configure(struct sqlite_store *s) {
     return DORF_OK;
 }
 
-static dorf_status configure_writable(struct sqlite_store *s) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, "PRAGMA journal_mode = WAL", &stmt);
+static dorf_status configure_writable(struct sql_store *s) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, "PRAGMA journal_mode = WAL", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if (sqlite3_step(stmt) != SQLITE_ROW ||
-        strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") != 0) {
+    if (sql_step(stmt) != SQL_ROW || strcmp((const char *)sql_column_text(stmt, 0), "wal") != 0) {
         st = dorf_fail(s->base.ctx, DORF_EIO,
                        "%s: cannot switch to write-ahead logging (%s); is the file on a local, "
                        "writable file system?",
                        s->path, sqlite3_errmsg(s->db));
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st != DORF_OK) {
         return st;
     }
-    return sqlite_store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+    return sql_store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
 }
 
 dorf_status dorf_store_sqlite_open_at_version(dorf_ctx *ctx, const char *path, unsigned flags,
@@ -518,12 +485,13 @@ dorf_status dorf_store_sqlite_open_at_version(dorf_ctx *ctx, const char *path, u
         return dorf_fail(ctx, DORF_EINVAL, "%s is a directory; --db takes a file path", path);
     }
 
-    struct sqlite_store *s = dorf_calloc(1, sizeof *s);
+    struct sql_store *s = dorf_calloc(1, sizeof *s);
     if (!s || !(s->path = dorf_strdup(path))) {
         dorf_free(s);
         return dorf_fail(ctx, DORF_ENOMEM, "out of memory opening %s", path);
     }
     s->base.ops = &sqlite_ops;
+    s->dialect = SQL_SQLITE;
     s->base.ctx = ctx;
     s->readonly = readonly;
 
@@ -543,6 +511,10 @@ dorf_status dorf_store_sqlite_open_at_version(dorf_ctx *ctx, const char *path, u
     if (sqlite3_open_v2(path, &s->db, open_flags | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
         st = dorf_fail(ctx, DORF_EIO, "%s: cannot open: %s", path,
                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    if (!(s->conn = sql_wrap_sqlite(s->db))) {
+        st = dorf_fail(ctx, DORF_ENOMEM, "out of memory opening %s", path);
         goto fail;
     }
     if ((st = configure(s)) != DORF_OK || (st = check_identity(s)) != DORF_OK) {

@@ -1,9 +1,9 @@
 /*
  * dorf/store.h: where a region and its platform data are kept.
  *
- * A store is one database: a SpatiaLite file by default, or a PostgreSQL/PostGIS server
- * named by a postgresql:// URI (the PostGIS backend is a later addition; the interface is
- * the same). All SQL lives behind this interface; nothing above the engine writes SQL.
+ * A store is one database: a SpatiaLite file by default, or a PostgreSQL/PostGIS database
+ * named by a postgresql:// URI or libpq keywords. Both hold the same tables and behave the
+ * same through this interface. All SQL lives behind it; nothing above the engine writes SQL.
  *
  * The schema is versioned: opening a store written by an older dorf migrates it in place,
  * one numbered migration per transaction; a store written by a newer dorf is refused.
@@ -30,6 +30,13 @@ enum dorf_store_flags {
  * DORF_EVERSION (written by a newer dorf, or not a dorf database), DORF_EINVAL (unknown scheme).
  */
 dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags, dorf_store **out);
+
+/*
+ * 1 when `location` names a PostgreSQL database rather than a file: a postgresql:// or
+ * postgres:// URI (postgresql:// alone takes everything from the PG* environment variables),
+ * or a libpq keyword string starting with host=, hostaddr=, dbname=, service=, port= or user=.
+ */
+int dorf_store_is_postgres(const char *location);
 
 /* Closes the store. Accepts NULL. */
 void dorf_store_close(dorf_store *store);

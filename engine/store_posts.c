@@ -1,5 +1,5 @@
 /*
- * store_sqlite_posts.c: DorfNews and DorfFunk posts, replies, reports, hiding and block lists
+ * store_posts.c: DorfNews and DorfFunk posts, replies, reports, hiding and block lists
  * in the SpatiaLite store (dorf/posts.h), on the tables post, report, user_block and
  * audit_log of migration 3.
  *
@@ -17,7 +17,7 @@
 #include "dorf/alloc.h"
 #include "dorf/platform.h"
 #include "dorf/posts.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 #define EARTH_RADIUS_M 6371008.8
 #define DEG_TO_RAD (3.14159265358979323846 / 180.0)
@@ -83,42 +83,42 @@ void dorf_post_list_free(dorf_post_list *list) {
 }
 
 /* Savepoints let a multi-row change nest inside a caller's transaction. */
-static dorf_status begin(struct sqlite_store *s) {
-    return sqlite_store_exec(s, "SAVEPOINT dorf_posts");
+static dorf_status begin(struct sql_store *s) {
+    return sql_savepoint(s->conn) == SQL_OK ? DORF_OK : sql_store_fail(s, "starting a change");
 }
 
-static dorf_status commit(struct sqlite_store *s) {
-    return sqlite_store_exec(s, "RELEASE dorf_posts");
+static dorf_status commit(struct sql_store *s) {
+    return sql_release(s->conn) == SQL_OK ? DORF_OK : sql_store_fail(s, "committing a change");
 }
 
-static void rollback(struct sqlite_store *s) {
+static void rollback(struct sql_store *s) {
     /* Keeps the message of the failure that made us roll back. */
-    sqlite3_exec(s->db, "ROLLBACK TO dorf_posts; RELEASE dorf_posts", NULL, NULL, NULL);
+    sql_rollback_to(s->conn);
 }
 
 /* Runs a statement that returns no rows; DORF_OK or the failure recorded as `what`. */
-static dorf_status step_done(struct sqlite_store *s, sqlite3_stmt *stmt, const char *what) {
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? DORF_OK : sqlite_store_fail(s, what);
+static dorf_status step_done(struct sql_store *s, sql_stmt *stmt, const char *what) {
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    return rc == SQL_DONE ? DORF_OK : sql_store_fail(s, what);
 }
 
 /* 1 when `sql` (one int64 parameter) returns a row, 0 when not, -1 on failure. */
-static int exists(struct sqlite_store *s, const char *sql, int64_t id) {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite_store_prepare(s, sql, &stmt) != DORF_OK) {
+static int exists(struct sql_store *s, const char *sql, int64_t id) {
+    sql_stmt *stmt = NULL;
+    if (sql_store_prepare(s, sql, &stmt) != DORF_OK) {
         return -1;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc == SQLITE_ROW) {
+    sql_bind_int64(stmt, 1, id);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    if (rc == SQL_ROW) {
         return 1;
     }
-    if (rc == SQLITE_DONE) {
+    if (rc == SQL_DONE) {
         return 0;
     }
-    sqlite_store_fail(s, "reading a post");
+    sql_store_fail(s, "reading a post");
     return -1;
 }
 
@@ -178,7 +178,7 @@ static dorf_status check_post(dorf_ctx *ctx, const dorf_post *p) {
 
 dorf_status dorf_store_post_create(dorf_store *store, const dorf_post *post, int64_t now,
                                    int64_t *id) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -189,71 +189,70 @@ dorf_status dorf_store_post_create(dorf_store *store, const dorf_post *post, int
     dorf_post_kind kind = post->kind;
     char channel[sizeof post->channel];
     snprintf(channel, sizeof channel, "%s", post->channel);
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     if (post->parent_id) {
-        if ((st = sqlite_store_prepare(s, "SELECT kind, channel, parent_id FROM post WHERE id = ?",
-                                       &stmt)) != DORF_OK) {
+        if ((st = sql_store_prepare(s, "SELECT kind, channel, parent_id FROM post WHERE id = ?",
+                                    &stmt)) != DORF_OK) {
             return st;
         }
-        sqlite3_bind_int64(stmt, 1, post->parent_id);
-        int rc = sqlite3_step(stmt);
-        if (rc != SQLITE_ROW) {
-            sqlite3_finalize(stmt);
-            return rc == SQLITE_DONE ? dorf_fail(store->ctx, DORF_ENOTFOUND, "no post %lld",
-                                                 (long long)post->parent_id)
-                                     : sqlite_store_fail(s, "reading a post");
+        sql_bind_int64(stmt, 1, post->parent_id);
+        int rc = sql_step(stmt);
+        if (rc != SQL_ROW) {
+            sql_finalize(stmt);
+            return rc == SQL_DONE ? dorf_fail(store->ctx, DORF_ENOTFOUND, "no post %lld",
+                                              (long long)post->parent_id)
+                                  : sql_store_fail(s, "reading a post");
         }
-        int ok = kind_from_name((const char *)sqlite3_column_text(stmt, 0), &kind) &&
-                 kind == DORF_POST_FUNK && sqlite3_column_type(stmt, 2) == SQLITE_NULL;
+        int ok = kind_from_name((const char *)sql_column_text(stmt, 0), &kind) &&
+                 kind == DORF_POST_FUNK && sql_column_type(stmt, 2) == SQL_NULL;
         snprintf(channel, sizeof channel, "%s",
-                 sqlite3_column_text(stmt, 1) ? (const char *)sqlite3_column_text(stmt, 1) : "");
-        sqlite3_finalize(stmt);
+                 sql_column_text(stmt, 1) ? (const char *)sql_column_text(stmt, 1) : "");
+        sql_finalize(stmt);
         if (!ok) {
             return dorf_fail(store->ctx, DORF_EINVAL,
                              "only funk posts take replies, and replies take none");
         }
     }
-    st = sqlite_store_prepare(s,
-                              "INSERT INTO post (kind, channel, author_id, official, parent_id,"
-                              " title, body, lon, lat, starts_at, ends_at, created_at)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              &stmt);
+    st = sql_store_prepare(s,
+                           "INSERT INTO post (kind, channel, author_id, official, parent_id,"
+                           " title, body, lon, lat, starts_at, ends_at, created_at)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_text(stmt, 1, kind_names[kind], -1, SQLITE_STATIC);
+    sql_bind_text(stmt, 1, kind_names[kind], -1, SQL_STATIC);
     if (channel[0]) {
-        sqlite3_bind_text(stmt, 2, channel, -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 2, channel, -1, SQL_STATIC);
     }
-    sqlite3_bind_int64(stmt, 3, post->author_id);
-    sqlite3_bind_int(stmt, 4, post->official ? 1 : 0);
+    sql_bind_int64(stmt, 3, post->author_id);
+    sql_bind_int(stmt, 4, post->official ? 1 : 0);
     if (post->parent_id) {
-        sqlite3_bind_int64(stmt, 5, post->parent_id);
+        sql_bind_int64(stmt, 5, post->parent_id);
     }
-    sqlite3_bind_text(stmt, 6, post->parent_id || !post->title ? "" : post->title, -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 7, post->body, -1, SQLITE_STATIC);
+    sql_bind_text(stmt, 6, post->parent_id || !post->title ? "" : post->title, -1, SQL_STATIC);
+    sql_bind_text(stmt, 7, post->body, -1, SQL_STATIC);
     if (post->has_location) {
-        sqlite3_bind_double(stmt, 8, post->lon_deg);
-        sqlite3_bind_double(stmt, 9, post->lat_deg);
+        sql_bind_double(stmt, 8, post->lon_deg);
+        sql_bind_double(stmt, 9, post->lat_deg);
     }
     if (post->has_starts) {
-        sqlite3_bind_int64(stmt, 10, post->starts_at);
+        sql_bind_int64(stmt, 10, post->starts_at);
     }
     if (post->has_ends) {
-        sqlite3_bind_int64(stmt, 11, post->ends_at);
+        sql_bind_int64(stmt, 11, post->ends_at);
     }
-    sqlite3_bind_int64(stmt, 12, now);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    sql_bind_int64(stmt, 12, now);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    if (rc != SQL_DONE) {
+        if (sql_error_kind_of(s->conn) == SQL_ERR_FOREIGN_KEY) {
             return dorf_fail(store->ctx, DORF_ENOTFOUND, "no user %lld",
                              (long long)post->author_id);
         }
-        return sqlite_store_fail(s, "creating a post");
+        return sql_store_fail(s, "creating a post");
     }
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sql_last_insert_rowid(s->conn);
     return DORF_OK;
 }
 
@@ -265,53 +264,52 @@ dorf_status dorf_store_post_create(dorf_store *store, const dorf_post *post, int
     " (SELECT count(*) FROM report WHERE report.post_id = p.id)"
 #define POST_FROM " FROM post p JOIN app_user u ON u.id = p.author_id"
 
-static dorf_status read_post(struct sqlite_store *s, sqlite3_stmt *stmt, dorf_post *out) {
+static dorf_status read_post(struct sql_store *s, sql_stmt *stmt, dorf_post *out) {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(stmt, 0);
-    kind_from_name((const char *)sqlite3_column_text(stmt, 1), &out->kind);
-    const unsigned char *channel = sqlite3_column_text(stmt, 2);
+    out->id = sql_column_int64(stmt, 0);
+    kind_from_name((const char *)sql_column_text(stmt, 1), &out->kind);
+    const unsigned char *channel = sql_column_text(stmt, 2);
     snprintf(out->channel, sizeof out->channel, "%s", channel ? (const char *)channel : "");
-    out->author_id = sqlite3_column_int64(stmt, 3);
-    const unsigned char *name = sqlite3_column_text(stmt, 4);
+    out->author_id = sql_column_int64(stmt, 3);
+    const unsigned char *name = sql_column_text(stmt, 4);
     snprintf(out->author_name, sizeof out->author_name, "%s", name ? (const char *)name : "");
-    out->official = sqlite3_column_int(stmt, 5);
-    out->parent_id = sqlite3_column_int64(stmt, 6);
-    const unsigned char *title = sqlite3_column_text(stmt, 7);
-    const unsigned char *body = sqlite3_column_text(stmt, 8);
+    out->official = sql_column_int(stmt, 5);
+    out->parent_id = sql_column_int64(stmt, 6);
+    const unsigned char *title = sql_column_text(stmt, 7);
+    const unsigned char *body = sql_column_text(stmt, 8);
     out->title = dorf_strdup(title ? (const char *)title : "");
     out->body = dorf_strdup(body ? (const char *)body : "");
     if (!out->title || !out->body) {
         dorf_post_clear(out);
         return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory reading a post");
     }
-    if (sqlite3_column_type(stmt, 9) != SQLITE_NULL &&
-        sqlite3_column_type(stmt, 10) != SQLITE_NULL) {
+    if (sql_column_type(stmt, 9) != SQL_NULL && sql_column_type(stmt, 10) != SQL_NULL) {
         out->has_location = 1;
-        out->lon_deg = sqlite3_column_double(stmt, 9);
-        out->lat_deg = sqlite3_column_double(stmt, 10);
+        out->lon_deg = sql_column_double(stmt, 9);
+        out->lat_deg = sql_column_double(stmt, 10);
     }
-    if (sqlite3_column_type(stmt, 11) != SQLITE_NULL) {
+    if (sql_column_type(stmt, 11) != SQL_NULL) {
         out->has_starts = 1;
-        out->starts_at = sqlite3_column_int64(stmt, 11);
+        out->starts_at = sql_column_int64(stmt, 11);
     }
-    if (sqlite3_column_type(stmt, 12) != SQLITE_NULL) {
+    if (sql_column_type(stmt, 12) != SQL_NULL) {
         out->has_ends = 1;
-        out->ends_at = sqlite3_column_int64(stmt, 12);
+        out->ends_at = sql_column_int64(stmt, 12);
     }
-    out->hidden = sqlite3_column_int(stmt, 13);
-    out->created_at = sqlite3_column_int64(stmt, 14);
-    out->reply_count = sqlite3_column_int64(stmt, 15);
-    out->report_count = sqlite3_column_int64(stmt, 16);
+    out->hidden = sql_column_int(stmt, 13);
+    out->created_at = sql_column_int64(stmt, 14);
+    out->reply_count = sql_column_int64(stmt, 15);
+    out->report_count = sql_column_int64(stmt, 16);
     return DORF_OK;
 }
 
 /* Steps `stmt` to its end, appending each row to `out` (at most `max`). Finalizes `stmt`. */
-static dorf_status read_posts(struct sqlite_store *s, sqlite3_stmt *stmt, size_t max,
+static dorf_status read_posts(struct sql_store *s, sql_stmt *stmt, size_t max,
                               dorf_post_list *out) {
     size_t cap = 0;
     dorf_status st = DORF_OK;
     int rc;
-    while (out->count < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while (out->count < max && (rc = sql_step(stmt)) == SQL_ROW) {
         if (dorf_grow((void **)&out->posts, &cap, out->count + 1, sizeof *out->posts) != 0) {
             st = dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory listing posts");
             break;
@@ -321,41 +319,40 @@ static dorf_status read_posts(struct sqlite_store *s, sqlite3_stmt *stmt, size_t
         }
         out->count++;
     }
-    if (st == DORF_OK && out->count < max && rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing posts");
+    if (st == DORF_OK && out->count < max && rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing posts");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 dorf_status dorf_store_post_get(dorf_store *store, int64_t id, int64_t viewer_id,
                                 int viewer_moderates, dorf_post *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st =
-        sqlite_store_prepare(s,
-                             "SELECT " POST_COLUMNS POST_FROM
-                             " WHERE p.id = ? AND (p.hidden = 0 OR ? OR p.author_id = ?)",
-                             &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "SELECT " POST_COLUMNS POST_FROM
+                                       " WHERE p.id = ? AND (p.hidden = 0 OR ? OR p.author_id = ?)",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int(stmt, 2, viewer_moderates ? 1 : 0);
-    sqlite3_bind_int64(stmt, 3, viewer_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    sql_bind_int64(stmt, 1, id);
+    sql_bind_int(stmt, 2, viewer_moderates ? 1 : 0);
+    sql_bind_int64(stmt, 3, viewer_id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         st = read_post(s, stmt, out);
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = DORF_ENOTFOUND;
     } else {
-        st = sqlite_store_fail(s, "reading a post");
+        st = sql_store_fail(s, "reading a post");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -390,7 +387,7 @@ static void add_sql(char *sql, size_t size, const char *fragment) {
 }
 
 dorf_status dorf_store_post_list(dorf_store *store, const dorf_post_query *q, dorf_post_list *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     out->posts = NULL;
     out->count = 0;
     if (!s) {
@@ -475,18 +472,18 @@ dorf_status dorf_store_post_list(dorf_store *store, const dorf_post_query *q, do
                                                : " ORDER BY p.id DESC LIMIT ?");
     bind_i(&b, (int64_t)q->limit);
 
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
     for (int i = 0; i < b.n; i++) {
         if (b.type[i] == 'd') {
-            sqlite3_bind_double(stmt, i + 1, b.d[i]);
+            sql_bind_double(stmt, i + 1, b.d[i]);
         } else if (b.type[i] == 't') {
-            sqlite3_bind_text(stmt, i + 1, b.t[i], -1, SQLITE_STATIC);
+            sql_bind_text(stmt, i + 1, b.t[i], -1, SQL_STATIC);
         } else {
-            sqlite3_bind_int64(stmt, i + 1, b.i[i]);
+            sql_bind_int64(stmt, i + 1, b.i[i]);
         }
     }
     st = read_posts(s, stmt, q->limit, out);
@@ -503,14 +500,14 @@ dorf_status dorf_store_post_list(dorf_store *store, const dorf_post_query *q, do
 
 dorf_status dorf_store_post_replies(dorf_store *store, int64_t parent_id, int64_t viewer_id,
                                     int viewer_moderates, dorf_post_list *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     out->posts = NULL;
     out->count = 0;
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(
         s,
         "SELECT " POST_COLUMNS POST_FROM " WHERE p.parent_id = ? AND (p.hidden = 0 OR ?)"
         " AND p.author_id NOT IN (SELECT blocked_id FROM user_block WHERE user_id = ?)"
@@ -519,10 +516,10 @@ dorf_status dorf_store_post_replies(dorf_store *store, int64_t parent_id, int64_
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, parent_id);
-    sqlite3_bind_int(stmt, 2, viewer_moderates ? 1 : 0);
-    sqlite3_bind_int64(stmt, 3, viewer_id);
-    sqlite3_bind_int(stmt, 4, DORF_POST_REPLIES_MAX);
+    sql_bind_int64(stmt, 1, parent_id);
+    sql_bind_int(stmt, 2, viewer_moderates ? 1 : 0);
+    sql_bind_int64(stmt, 3, viewer_id);
+    sql_bind_int(stmt, 4, DORF_POST_REPLIES_MAX);
     st = read_posts(s, stmt, DORF_POST_REPLIES_MAX, out);
     if (st != DORF_OK) {
         dorf_post_list_free(out);
@@ -530,40 +527,40 @@ dorf_status dorf_store_post_replies(dorf_store *store, int64_t parent_id, int64_
     return st;
 }
 
-static dorf_status delete_by_id(struct sqlite_store *s, const char *sql, int64_t id) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+static dorf_status delete_by_id(struct sql_store *s, const char *sql, int64_t id) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
+    sql_bind_int64(stmt, 1, id);
     return step_done(s, stmt, "deleting a post");
 }
 
 dorf_status dorf_store_post_delete(dorf_store *store, int64_t id, int64_t author_id,
                                    int64_t by_user_id, int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "SELECT 1 FROM post WHERE id = ? AND (? = 0 OR "
-                                          "author_id = ?)",
-                                          &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "SELECT 1 FROM post WHERE id = ? AND (? = 0 OR "
+                                       "author_id = ?)",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, author_id);
-    sqlite3_bind_int64(stmt, 3, author_id);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc == SQLITE_DONE) {
+    sql_bind_int64(stmt, 1, id);
+    sql_bind_int64(stmt, 2, author_id);
+    sql_bind_int64(stmt, 3, author_id);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    if (rc == SQL_DONE) {
         return DORF_ENOTFOUND;
     }
-    if (rc != SQLITE_ROW) {
-        return sqlite_store_fail(s, "reading a post");
+    if (rc != SQL_ROW) {
+        return sql_store_fail(s, "reading a post");
     }
     if ((st = begin(s)) != DORF_OK) {
         return st;
@@ -593,7 +590,7 @@ dorf_status dorf_store_post_delete(dorf_store *store, int64_t id, int64_t author
 
 dorf_status dorf_store_post_report(dorf_store *store, int64_t post_id, int64_t reporter_id,
                                    const char *reason, int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -612,28 +609,28 @@ dorf_status dorf_store_post_report(dorf_store *store, int64_t post_id, int64_t r
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s,
-                                   "INSERT INTO report (post_id, reporter_id, reason, created_at)"
-                                   " VALUES (?, ?, ?, ?)",
-                                   &stmt)) != DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s,
+                                "INSERT INTO report (post_id, reporter_id, reason, created_at)"
+                                " VALUES (?, ?, ?, ?)",
+                                &stmt)) != DORF_OK) {
         rollback(s);
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, post_id);
-    sqlite3_bind_int64(stmt, 2, reporter_id);
-    sqlite3_bind_text(stmt, 3, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 4, now);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        int code = sqlite3_extended_errcode(s->db);
-        if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    sql_bind_int64(stmt, 1, post_id);
+    sql_bind_int64(stmt, 2, reporter_id);
+    sql_bind_text(stmt, 3, reason, -1, SQL_STATIC);
+    sql_bind_int64(stmt, 4, now);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    if (rc != SQL_DONE) {
+        sql_error_kind kind = sql_error_kind_of(s->conn);
+        if (kind == SQL_ERR_UNIQUE) {
             st = dorf_fail(store->ctx, DORF_ECONFLICT, "you have reported this post already");
-        } else if (code == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        } else if (kind == SQL_ERR_FOREIGN_KEY) {
             st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no user %lld", (long long)reporter_id);
         } else {
-            st = sqlite_store_fail(s, "reporting a post");
+            st = sql_store_fail(s, "reporting a post");
         }
         rollback(s);
         return st;
@@ -652,7 +649,7 @@ dorf_status dorf_store_post_report(dorf_store *store, int64_t post_id, int64_t r
 
 dorf_status dorf_store_post_set_hidden(dorf_store *store, int64_t post_id, int64_t moderator_id,
                                        int hidden, int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -660,15 +657,14 @@ dorf_status dorf_store_post_set_hidden(dorf_store *store, int64_t post_id, int64
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s, "UPDATE post SET hidden = ? WHERE id = ?", &stmt)) !=
-        DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s, "UPDATE post SET hidden = ? WHERE id = ?", &stmt)) != DORF_OK) {
         rollback(s);
         return st;
     }
-    sqlite3_bind_int(stmt, 1, hidden ? 1 : 0);
-    sqlite3_bind_int64(stmt, 2, post_id);
-    if ((st = step_done(s, stmt, "hiding a post")) == DORF_OK && sqlite3_changes(s->db) != 1) {
+    sql_bind_int(stmt, 1, hidden ? 1 : 0);
+    sql_bind_int64(stmt, 2, post_id);
+    if ((st = step_done(s, stmt, "hiding a post")) == DORF_OK && sql_changes(s->conn) != 1) {
         st = DORF_ENOTFOUND;
     }
     char object[32];
@@ -687,7 +683,7 @@ dorf_status dorf_store_post_set_hidden(dorf_store *store, int64_t post_id, int64
 
 dorf_status dorf_store_user_block(dorf_store *store, int64_t user_id, int64_t blocked_id,
                                   int block) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -702,8 +698,8 @@ dorf_status dorf_store_user_block(dorf_store *store, int64_t user_id, int64_t bl
                                          (long long)blocked_id);
         }
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(
         s,
         block ? "INSERT OR IGNORE INTO user_block (user_id, blocked_id) VALUES (?, ?)"
               : "DELETE FROM user_block WHERE user_id = ? AND blocked_id = ?",
@@ -711,39 +707,39 @@ dorf_status dorf_store_user_block(dorf_store *store, int64_t user_id, int64_t bl
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, user_id);
-    sqlite3_bind_int64(stmt, 2, blocked_id);
+    sql_bind_int64(stmt, 1, user_id);
+    sql_bind_int64(stmt, 2, blocked_id);
     return step_done(s, stmt, "changing a block list");
 }
 
 dorf_status dorf_store_user_blocked(dorf_store *store, int64_t user_id, int64_t **ids,
                                     size_t *count) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     *ids = NULL;
     *count = 0;
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(
         s, "SELECT blocked_id FROM user_block WHERE user_id = ? ORDER BY blocked_id", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, user_id);
+    sql_bind_int64(stmt, 1, user_id);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (dorf_grow((void **)ids, &cap, *count + 1, sizeof **ids) != 0) {
             st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory reading a block list");
             break;
         }
-        (*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
+        (*ids)[(*count)++] = sql_column_int64(stmt, 0);
     }
-    if (st == DORF_OK && rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "reading a block list");
+    if (st == DORF_OK && rc != SQL_DONE) {
+        st = sql_store_fail(s, "reading a block list");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st != DORF_OK) {
         dorf_free(*ids);
         *ids = NULL;

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_products.c: BestellBar's products in the SpatiaLite store (dorf/market.h):
+ * store_products.c: BestellBar's products in the SpatiaLite store (dorf/market.h):
  * adding and changing a shop's products (only by its owner, each with its audit row in one
  * BEGIN IMMEDIATE transaction), reading one, and listing a shop's products in one deferred
  * transaction. Names, units, prices and stock are checked against the limits of dorf/market.h
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store_sqlite_market_internal.h"
+#include "store_market_internal.h"
 
 /* ---- products ---------------------------------------------------------------------------- */
 
@@ -27,28 +27,28 @@ static dorf_status check_range(dorf_ctx *ctx, const char *what, int64_t v, int64
 }
 
 /* 1 when `user_id` owns shop `shop_id`, 0 when not (or no such shop); -1 on error. */
-static int owns_shop(struct sqlite_store *s, int64_t user_id, int64_t shop_id) {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite_store_prepare(s, "SELECT owner_id FROM shop WHERE id = ?", &stmt) != DORF_OK) {
+static int owns_shop(struct sql_store *s, int64_t user_id, int64_t shop_id) {
+    sql_stmt *stmt = NULL;
+    if (sql_store_prepare(s, "SELECT owner_id FROM shop WHERE id = ?", &stmt) != DORF_OK) {
         return -1;
     }
-    sqlite3_bind_int64(stmt, 1, shop_id);
-    int rc = sqlite3_step(stmt);
+    sql_bind_int64(stmt, 1, shop_id);
+    int rc = sql_step(stmt);
     int result = -1;
-    if (rc == SQLITE_ROW) {
-        result = sqlite3_column_int64(stmt, 0) == user_id && user_id > 0;
-    } else if (rc == SQLITE_DONE) {
+    if (rc == SQL_ROW) {
+        result = sql_column_int64(stmt, 0) == user_id && user_id > 0;
+    } else if (rc == SQL_DONE) {
         result = 0;
     } else {
-        sqlite_store_fail(s, "looking up a shop");
+        sql_store_fail(s, "looking up a shop");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return result;
 }
 
 dorf_status dorf_store_product_add(dorf_store *store, int64_t user_id, int64_t shop_id,
                                    const dorf_product *p, int64_t now, int64_t *id) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -63,7 +63,7 @@ dorf_status dorf_store_product_add(dorf_store *store, int64_t user_id, int64_t s
     if ((st = market_begin(s, 1)) != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     int owner = owns_shop(s, user_id, shop_id);
     if (owner < 0) {
         st = DORF_EIO;
@@ -73,41 +73,41 @@ dorf_status dorf_store_product_add(dorf_store *store, int64_t user_id, int64_t s
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no shop %lld", (long long)shop_id);
         goto fail;
     }
-    if ((st = sqlite_store_prepare(s,
-                                   "INSERT INTO product (shop_id, name, price_cents, unit, stock,"
-                                   " active) VALUES (?, ?, ?, ?, ?, ?)",
-                                   &stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s,
+                                "INSERT INTO product (shop_id, name, price_cents, unit, stock,"
+                                " active) VALUES (?, ?, ?, ?, ?, ?)",
+                                &stmt)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_bind_int64(stmt, 1, shop_id);
-    sqlite3_bind_text(stmt, 2, p->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 3, p->price_cents);
-    sqlite3_bind_text(stmt, 4, p->unit, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 5, p->stock);
-    sqlite3_bind_int(stmt, 6, p->active ? 1 : 0);
+    sql_bind_int64(stmt, 1, shop_id);
+    sql_bind_text(stmt, 2, p->name, -1, SQL_STATIC);
+    sql_bind_int64(stmt, 3, p->price_cents);
+    sql_bind_text(stmt, 4, p->unit, -1, SQL_STATIC);
+    sql_bind_int64(stmt, 5, p->stock);
+    sql_bind_int(stmt, 6, p->active ? 1 : 0);
     if ((st = market_step_done(s, stmt, "adding a product")) != DORF_OK) {
         goto fail;
     }
-    const int64_t product_id = sqlite3_last_insert_rowid(s->db);
+    const int64_t product_id = sql_last_insert_rowid(s->conn);
     char object[32];
     snprintf(object, sizeof object, "product/%lld", (long long)product_id);
     if ((st = market_audit(s, now, user_id, "product.add", object, NULL)) != DORF_OK ||
         (st = market_commit(s)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     *id = product_id;
     return DORF_OK;
 
 fail:
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     market_rollback(s);
     return st;
 }
 
 dorf_status dorf_store_product_update(dorf_store *store, int64_t user_id, int64_t product_id,
                                       const dorf_product_change *c, int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -130,8 +130,8 @@ dorf_status dorf_store_product_update(dorf_store *store, int64_t user_id, int64_
     if ((st = market_begin(s, 1)) != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(
              s,
              "UPDATE product SET"
              " name = CASE WHEN :set_name THEN :name ELSE name END,"
@@ -158,7 +158,7 @@ dorf_status dorf_store_product_update(dorf_store *store, int64_t user_id, int64_
     if ((st = market_step_done(s, stmt, "changing a product")) != DORF_OK) {
         goto fail;
     }
-    if (sqlite3_changes(s->db) != 1) {
+    if (sql_changes(s->conn) != 1) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no product %lld", (long long)product_id);
         goto fail;
     }
@@ -170,53 +170,53 @@ dorf_status dorf_store_product_update(dorf_store *store, int64_t user_id, int64_
         (st = market_commit(s)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return DORF_OK;
 
 fail:
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     market_rollback(s);
     return st;
 }
 
 #define PRODUCT_COLUMNS "id, shop_id, name, unit, price_cents, stock, active"
 
-static void read_product(struct reader *r, sqlite3_stmt *stmt, dorf_product *out) {
-    out->id = sqlite3_column_int64(stmt, 0);
-    out->shop_id = sqlite3_column_int64(stmt, 1);
+static void read_product(struct reader *r, sql_stmt *stmt, dorf_product *out) {
+    out->id = sql_column_int64(stmt, 0);
+    out->shop_id = sql_column_int64(stmt, 1);
     out->name = market_col_text(r, stmt, 2);
     out->unit = market_col_text(r, stmt, 3);
-    out->price_cents = sqlite3_column_int64(stmt, 4);
-    out->stock = sqlite3_column_int64(stmt, 5);
-    out->active = sqlite3_column_int(stmt, 6);
+    out->price_cents = sql_column_int64(stmt, 4);
+    out->stock = sql_column_int64(stmt, 5);
+    out->active = sql_column_int(stmt, 6);
 }
 
 dorf_status dorf_store_product_get(dorf_store *store, dorf_arena *arena, int64_t id,
                                    dorf_product *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s, "SELECT " PRODUCT_COLUMNS " FROM product WHERE id = ?", &stmt);
+        sql_store_prepare(s, "SELECT " PRODUCT_COLUMNS " FROM product WHERE id = ?", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
+    sql_bind_int64(stmt, 1, id);
     struct reader r = {arena, 0};
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         read_product(&r, stmt, out);
         if (r.oom) {
             st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory reading a product");
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no product %lld", (long long)id);
     } else {
-        st = sqlite_store_fail(s, "reading a product");
+        st = sql_store_fail(s, "reading a product");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -224,30 +224,30 @@ dorf_status dorf_store_list_products(dorf_store *store, dorf_arena *arena, int64
                                      dorf_product **out, size_t *count) {
     *out = NULL;
     *count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st = market_begin(s, 0);
     if (st != DORF_OK) {
         return st;
     }
     if ((st = market_shop_exists(s, shop_id)) != DORF_OK ||
-        (st = sqlite_store_prepare(s,
-                                   "SELECT " PRODUCT_COLUMNS " FROM product WHERE shop_id = ?"
-                                   " AND (? OR active) ORDER BY id",
-                                   &stmt)) != DORF_OK) {
+        (st = sql_store_prepare(s,
+                                "SELECT " PRODUCT_COLUMNS " FROM product WHERE shop_id = ?"
+                                " AND (? OR active) ORDER BY id",
+                                &stmt)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_bind_int64(stmt, 1, shop_id);
-    sqlite3_bind_int(stmt, 2, all ? 1 : 0);
+    sql_bind_int64(stmt, 1, shop_id);
+    sql_bind_int(stmt, 2, all ? 1 : 0);
     struct reader r = {arena, 0};
     dorf_product *items = NULL;
     size_t n = 0;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (market_arena_grow(arena, (void **)&items, &cap, n + 1, sizeof *items) != 0) {
             r.oom = 1;
             break;
@@ -258,11 +258,11 @@ dorf_status dorf_store_list_products(dorf_store *store, dorf_arena *arena, int64
         st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory listing products");
         goto fail;
     }
-    if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing products");
+    if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing products");
         goto fail;
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     stmt = NULL;
     if ((st = market_commit(s)) != DORF_OK) {
         goto fail;
@@ -272,7 +272,7 @@ dorf_status dorf_store_list_products(dorf_store *store, dorf_arena *arena, int64
     return DORF_OK;
 
 fail:
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     market_rollback(s);
     return st;
 }

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_read.c: reading the region back from the SpatiaLite store: the whole model
+ * store_read.c: reading the region back from the SpatiaLite store: the whole model
  * (dorf_store_load_region), the counts `dorf info` shows, and the import's issue list.
  */
 #include <stdio.h>
@@ -7,21 +7,21 @@
 #include <string.h>
 
 #include "dorf/alloc.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 /* Copies column `col` of the current row into the region's arena; NULL stays NULL. */
-static const char *column_text(dorf_region *r, sqlite3_stmt *stmt, int col) {
-    const unsigned char *t = sqlite3_column_text(stmt, col);
+static const char *column_text(dorf_region *r, sql_stmt *stmt, int col) {
+    const unsigned char *t = sql_column_text(stmt, col);
     if (!t) {
         return NULL;
     }
-    return dorf_arena_strndup(r->arena, (const char *)t, (size_t)sqlite3_column_bytes(stmt, col));
+    return dorf_arena_strndup(r->arena, (const char *)t, (size_t)sql_column_bytes(stmt, col));
 }
 
 /* Copies a text column that may not be NULL; sets *oom when the copy fails. */
-static const char *column_text_req(dorf_region *r, sqlite3_stmt *stmt, int col, int *oom) {
+static const char *column_text_req(dorf_region *r, sql_stmt *stmt, int col, int *oom) {
     const char *t = column_text(r, stmt, col);
-    if (!t && sqlite3_column_type(stmt, col) != SQLITE_NULL) {
+    if (!t && sql_column_type(stmt, col) != SQL_NULL) {
         *oom = 1;
     }
     return t;
@@ -71,18 +71,18 @@ static dorf_status decode_linestring(dorf_ctx *ctx, dorf_region *r, const unsign
     return DORF_OK;
 }
 
-static dorf_status load_meta(struct sqlite_store *s, dorf_region *r, int *found) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, "SELECT key, value FROM region_meta", &stmt);
+static dorf_status load_meta(struct sql_store *s, dorf_region *r, int *found) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, "SELECT key, value FROM region_meta", &stmt);
     if (st != DORF_OK) {
         return st;
     }
     int rc;
     int oom = 0;
     *found = 0;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
-        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
+        const char *key = (const char *)sql_column_text(stmt, 0);
+        const char *value = (const char *)sql_column_text(stmt, 1);
         dorf_region_meta *m = &r->meta;
         *found = 1;
         if (strcmp(key, "source") == 0) {
@@ -103,17 +103,17 @@ static dorf_status load_meta(struct sqlite_store *s, dorf_region *r, int *found)
             m->persons_per_household = strtod(value, NULL);
         }
     }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, "reading region facts");
+    sql_finalize(stmt);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, "reading region facts");
     }
     return oom ? dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory loading the region") : DORF_OK;
 }
 
-static dorf_status load_rows(struct sqlite_store *s, dorf_region *r);
+static dorf_status load_rows(struct sql_store *s, dorf_region *r);
 
-dorf_status sqlite_store_load_region(dorf_store *store, dorf_region **out) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
+dorf_status sql_store_load_region(dorf_store *store, dorf_region **out) {
+    struct sql_store *s = (struct sql_store *)store;
     dorf_region *r = NULL;
     *out = NULL;
     dorf_status st = dorf_region_new(store->ctx, &r);
@@ -121,7 +121,7 @@ dorf_status sqlite_store_load_region(dorf_store *store, dorf_region **out) {
         return st;
     }
     /* One read transaction, so that the region read is one consistent snapshot. */
-    if ((st = sqlite_store_exec(s, "BEGIN")) != DORF_OK) {
+    if ((st = sql_store_begin(s, 0)) != DORF_OK) {
         dorf_region_free(r);
         return st;
     }
@@ -135,7 +135,7 @@ dorf_status sqlite_store_load_region(dorf_store *store, dorf_region **out) {
     if (st == DORF_OK) {
         st = load_rows(s, r);
     }
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    sql_commit(s->conn);
     if (st != DORF_OK) {
         dorf_region_free(r);
         return st;
@@ -179,40 +179,38 @@ static dorf_household_source household_source_from_name(const char *name) {
 }
 
 /* Reads one row of `table` (the statement's current row) into the region. */
-static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, sqlite3_stmt *stmt) {
+static dorf_status load_row(struct sql_store *s, dorf_region *r, int table, sql_stmt *stmt) {
     dorf_ctx *ctx = s->base.ctx;
     int oom = 0;
     dorf_status st = DORF_OK;
     switch (table) {
     case 0: {
-        dorf_road_node n = {sqlite3_column_int64(stmt, 1), sqlite3_column_double(stmt, 2),
-                            sqlite3_column_double(stmt, 3)};
-        if (sqlite3_column_int64(stmt, 0) != (sqlite3_int64)r->node_count + 1) {
+        dorf_road_node n = {sql_column_int64(stmt, 1), sql_column_double(stmt, 2),
+                            sql_column_double(stmt, 3)};
+        if (sql_column_int64(stmt, 0) != (int64_t)r->node_count + 1) {
             return dorf_fail(ctx, DORF_EIO, "%s: road node ids are not contiguous", s->path);
         }
         return dorf_region_add_node(ctx, r, &n, NULL);
     }
     case 1: {
         dorf_road_edge e = {0};
-        e.from = (uint32_t)(sqlite3_column_int64(stmt, 0) - 1);
-        e.to = (uint32_t)(sqlite3_column_int64(stmt, 1) - 1);
-        e.osm_way_id = sqlite3_column_int64(stmt, 2);
-        if (dorf_highway_from_osm((const char *)sqlite3_column_text(stmt, 3), &e.highway) !=
-            DORF_OK) {
+        e.from = (uint32_t)(sql_column_int64(stmt, 0) - 1);
+        e.to = (uint32_t)(sql_column_int64(stmt, 1) - 1);
+        e.osm_way_id = sql_column_int64(stmt, 2);
+        if (dorf_highway_from_osm((const char *)sql_column_text(stmt, 3), &e.highway) != DORF_OK) {
             return dorf_fail(ctx, DORF_EIO, "%s: road edge of way %lld has unknown class %s",
-                             s->path, (long long)e.osm_way_id, sqlite3_column_text(stmt, 3));
+                             s->path, (long long)e.osm_way_id, sql_column_text(stmt, 3));
         }
-        e.length_m = sqlite3_column_double(stmt, 4);
-        e.maxspeed_kmh = (float)sqlite3_column_double(stmt, 5);
-        e.access_forward = (uint8_t)sqlite3_column_int(stmt, 6);
-        e.access_backward = (uint8_t)sqlite3_column_int(stmt, 7);
+        e.length_m = sql_column_double(stmt, 4);
+        e.maxspeed_kmh = (float)sql_column_double(stmt, 5);
+        e.access_forward = (uint8_t)sql_column_int(stmt, 6);
+        e.access_backward = (uint8_t)sql_column_int(stmt, 7);
         e.name = column_text_req(r, stmt, 8, &oom);
         e.surface = column_text_req(r, stmt, 9, &oom);
         if (e.from >= r->node_count || e.to >= r->node_count) {
             return dorf_fail(ctx, DORF_EIO, "%s: road edge refers to a missing node", s->path);
         }
-        st = decode_linestring(ctx, r, sqlite3_column_blob(stmt, 10),
-                               sqlite3_column_bytes(stmt, 10), &e);
+        st = decode_linestring(ctx, r, sql_column_blob(stmt, 10), sql_column_bytes(stmt, 10), &e);
         if (st == DORF_OK) {
             st = dorf_region_add_edge(ctx, r, &e);
         }
@@ -220,78 +218,75 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
     }
     case 2: {
         dorf_turn_restriction t = {0};
-        t.osm_relation_id = sqlite3_column_int64(stmt, 0);
-        t.from_way_id = sqlite3_column_int64(stmt, 1);
-        t.via_node = (uint32_t)(sqlite3_column_int64(stmt, 2) - 1);
-        t.to_way_id = sqlite3_column_int64(stmt, 3);
+        t.osm_relation_id = sql_column_int64(stmt, 0);
+        t.from_way_id = sql_column_int64(stmt, 1);
+        t.via_node = (uint32_t)(sql_column_int64(stmt, 2) - 1);
+        t.to_way_id = sql_column_int64(stmt, 3);
         t.kind = column_text_req(r, stmt, 4, &oom);
-        t.only = sqlite3_column_int(stmt, 5);
-        t.modes = (uint8_t)sqlite3_column_int(stmt, 6);
+        t.only = sql_column_int(stmt, 5);
+        t.modes = (uint8_t)sql_column_int(stmt, 6);
         st = dorf_region_add_restriction(ctx, r, &t);
         break;
     }
     case 3: {
         dorf_building b = {0};
-        const unsigned char *type = sqlite3_column_text(stmt, 1);
+        const unsigned char *type = sql_column_text(stmt, 1);
         b.osm_is_relation = type && type[0] == 'r';
-        b.osm_id = sqlite3_column_int64(stmt, 2);
+        b.osm_id = sql_column_int64(stmt, 2);
         b.kind = column_text_req(r, stmt, 3, &oom);
-        b.lon_deg = sqlite3_column_double(stmt, 4);
-        b.lat_deg = sqlite3_column_double(stmt, 5);
-        b.area_m2 = sqlite3_column_double(stmt, 6);
-        b.levels = sqlite3_column_int(stmt, 7);
-        b.households = sqlite3_column_int(stmt, 8);
-        b.household_source = household_source_from_name((const char *)sqlite3_column_text(stmt, 9));
-        b.wkb_size = (size_t)sqlite3_column_bytes(stmt, 10);
+        b.lon_deg = sql_column_double(stmt, 4);
+        b.lat_deg = sql_column_double(stmt, 5);
+        b.area_m2 = sql_column_double(stmt, 6);
+        b.levels = sql_column_int(stmt, 7);
+        b.households = sql_column_int(stmt, 8);
+        b.household_source = household_source_from_name((const char *)sql_column_text(stmt, 9));
+        b.wkb_size = (size_t)sql_column_bytes(stmt, 10);
         unsigned char *wkb = dorf_arena_alloc(r->arena, b.wkb_size);
         if (!wkb) {
             oom = 1;
         } else if (b.wkb_size) {
-            memcpy(wkb, sqlite3_column_blob(stmt, 10), b.wkb_size);
+            memcpy(wkb, sql_column_blob(stmt, 10), b.wkb_size);
         }
         b.wkb = wkb;
         st = dorf_region_add_building(ctx, r, &b, NULL);
         break;
     }
     case 4: {
-        dorf_household h = {(uint32_t)(sqlite3_column_int64(stmt, 0) - 1),
-                            sqlite3_column_double(stmt, 1)};
+        dorf_household h = {(uint32_t)(sql_column_int64(stmt, 0) - 1), sql_column_double(stmt, 1)};
         st = dorf_region_add_household(ctx, r, &h);
         break;
     }
     case 5: {
         dorf_address a = {0};
-        a.osm_id = sqlite3_column_int64(stmt, 0);
+        a.osm_id = sql_column_int64(stmt, 0);
         a.street = column_text_req(r, stmt, 1, &oom);
         a.housenumber = column_text_req(r, stmt, 2, &oom);
         a.postcode = column_text_req(r, stmt, 3, &oom);
         a.city = column_text_req(r, stmt, 4, &oom);
-        a.building = sqlite3_column_type(stmt, 5) == SQLITE_NULL
-                         ? -1
-                         : (int32_t)(sqlite3_column_int64(stmt, 5) - 1);
-        a.lon_deg = sqlite3_column_double(stmt, 6);
-        a.lat_deg = sqlite3_column_double(stmt, 7);
+        a.building =
+            sql_column_type(stmt, 5) == SQL_NULL ? -1 : (int32_t)(sql_column_int64(stmt, 5) - 1);
+        a.lon_deg = sql_column_double(stmt, 6);
+        a.lat_deg = sql_column_double(stmt, 7);
         st = dorf_region_add_address(ctx, r, &a);
         break;
     }
     case 7: {
         dorf_map_feature f = {0};
-        const unsigned char *type = sqlite3_column_text(stmt, 0);
+        const unsigned char *type = sql_column_text(stmt, 0);
         f.osm_type = type && type[0] == 'r' ? 'r' : 'w';
-        f.osm_id = sqlite3_column_int64(stmt, 1);
-        if (dorf_map_layer_from_name((const char *)sqlite3_column_text(stmt, 2), &f.layer) !=
-            DORF_OK) {
+        f.osm_id = sql_column_int64(stmt, 1);
+        if (dorf_map_layer_from_name((const char *)sql_column_text(stmt, 2), &f.layer) != DORF_OK) {
             return dorf_fail(ctx, DORF_EIO, "%s: map feature %c%lld has unknown layer %s", s->path,
-                             f.osm_type, (long long)f.osm_id, sqlite3_column_text(stmt, 2));
+                             f.osm_type, (long long)f.osm_id, sql_column_text(stmt, 2));
         }
         f.kind = column_text_req(r, stmt, 3, &oom);
         f.name = column_text_req(r, stmt, 4, &oom);
-        f.wkb_size = (size_t)sqlite3_column_bytes(stmt, 5);
+        f.wkb_size = (size_t)sql_column_bytes(stmt, 5);
         unsigned char *wkb = dorf_arena_alloc(r->arena, f.wkb_size ? f.wkb_size : 1);
         if (!wkb) {
             oom = 1;
         } else if (f.wkb_size) {
-            memcpy(wkb, sqlite3_column_blob(stmt, 5), f.wkb_size);
+            memcpy(wkb, sql_column_blob(stmt, 5), f.wkb_size);
         }
         f.wkb = wkb;
         st = dorf_region_add_map_feature(ctx, r, &f);
@@ -299,24 +294,23 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
     }
     case 8: {
         dorf_settlement t = {0};
-        const unsigned char *type = sqlite3_column_text(stmt, 0);
+        const unsigned char *type = sql_column_text(stmt, 0);
         t.osm_type = type ? (char)type[0] : 'n';
-        t.osm_id = sqlite3_column_int64(stmt, 1);
+        t.osm_id = sql_column_int64(stmt, 1);
         t.kind = column_text_req(r, stmt, 2, &oom);
         t.name = column_text_req(r, stmt, 3, &oom);
-        t.population =
-            sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 4);
-        t.lon_deg = sqlite3_column_double(stmt, 5);
-        t.lat_deg = sqlite3_column_double(stmt, 6);
+        t.population = sql_column_type(stmt, 4) == SQL_NULL ? -1 : sql_column_int64(stmt, 4);
+        t.lon_deg = sql_column_double(stmt, 5);
+        t.lat_deg = sql_column_double(stmt, 6);
         st = dorf_region_add_settlement(ctx, r, &t);
         break;
     }
     default: {
         dorf_place p = {0};
-        const unsigned char *type = sqlite3_column_text(stmt, 0);
+        const unsigned char *type = sql_column_text(stmt, 0);
         p.osm_type = type ? (char)type[0] : 'n';
-        p.osm_id = sqlite3_column_int64(stmt, 1);
-        if (dorf_category_from_name((const char *)sqlite3_column_text(stmt, 2), &p.category) !=
+        p.osm_id = sql_column_int64(stmt, 1);
+        if (dorf_category_from_name((const char *)sql_column_text(stmt, 2), &p.category) !=
             DORF_OK) {
             p.category = DORF_CAT_OTHER;
         }
@@ -326,8 +320,8 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
         for (int i = 0; i < (int)(sizeof text / sizeof text[0]); i++) {
             *text[i] = column_text_req(r, stmt, 3 + i, &oom);
         }
-        p.lon_deg = sqlite3_column_double(stmt, 15);
-        p.lat_deg = sqlite3_column_double(stmt, 16);
+        p.lon_deg = sql_column_double(stmt, 15);
+        p.lat_deg = sql_column_double(stmt, 16);
         st = dorf_region_add_place(ctx, r, &p);
         break;
     }
@@ -338,28 +332,28 @@ static dorf_status load_row(struct sqlite_store *s, dorf_region *r, int table, s
     return st;
 }
 
-static dorf_status load_rows(struct sqlite_store *s, dorf_region *r) {
+static dorf_status load_rows(struct sql_store *s, dorf_region *r) {
     static const char *const queries[] = {
         load_nodes_sql,     load_edges_sql,        load_restrictions_sql,
         load_buildings_sql, load_households_sql,   load_addresses_sql,
         load_places_sql,    load_map_features_sql, load_settlements_sql,
     };
     for (int table = 0; table < (int)(sizeof queries / sizeof queries[0]); table++) {
-        sqlite3_stmt *stmt = NULL;
-        dorf_status st = sqlite_store_prepare(s, queries[table], &stmt);
+        sql_stmt *stmt = NULL;
+        dorf_status st = sql_store_prepare(s, queries[table], &stmt);
         if (st != DORF_OK) {
             return st;
         }
         int rc;
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        while ((rc = sql_step(stmt)) == SQL_ROW) {
             if ((st = load_row(s, r, table, stmt)) != DORF_OK) {
                 break;
             }
         }
-        if (st == DORF_OK && rc != SQLITE_DONE) {
-            st = sqlite_store_fail(s, "loading the region");
+        if (st == DORF_OK && rc != SQL_DONE) {
+            st = sql_store_fail(s, "loading the region");
         }
-        sqlite3_finalize(stmt);
+        sql_finalize(stmt);
         if (st != DORF_OK) {
             return st;
         }
@@ -368,24 +362,24 @@ static dorf_status load_rows(struct sqlite_store *s, dorf_region *r) {
 }
 
 /* Runs a query returning one number; *out stays 0 when the result is NULL. */
-static dorf_status query_number(struct sqlite_store *s, const char *sql, double *out) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+static dorf_status query_number(struct sql_store *s, const char *sql, double *out) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
     *out = 0;
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *out = sqlite3_column_double(stmt, 0);
+    if (sql_step(stmt) == SQL_ROW) {
+        *out = sql_column_double(stmt, 0);
     } else {
-        st = sqlite_store_fail(s, "summarising the region");
+        st = sql_store_fail(s, "summarising the region");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
+dorf_status sql_store_summarize(dorf_store *store, dorf_region_summary *out) {
+    struct sql_store *s = (struct sql_store *)store;
     dorf_region *r = NULL;
     dorf_status st = dorf_region_new(store->ctx, &r);
     if (st != DORF_OK) {
@@ -393,7 +387,7 @@ dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) 
     }
     out->schema_version = s->version;
     int found = 0;
-    if ((st = sqlite_store_exec(s, "BEGIN")) != DORF_OK) {
+    if ((st = sql_store_begin(s, 0)) != DORF_OK) {
         dorf_region_free(r);
         return st;
     }
@@ -460,69 +454,69 @@ dorf_status sqlite_store_summarize(dorf_store *store, dorf_region_summary *out) 
         }
         out->map_features[l] = (uint64_t)v;
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s, "SELECT category, count(*) FROM place GROUP BY category",
-                                   &stmt)) != DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s, "SELECT category, count(*) FROM place GROUP BY category",
+                                &stmt)) != DORF_OK) {
         goto done;
     }
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         dorf_category cat;
-        if (dorf_category_from_name((const char *)sqlite3_column_text(stmt, 0), &cat) == DORF_OK) {
-            out->places_by_category[cat] = (uint64_t)sqlite3_column_int64(stmt, 1);
+        if (dorf_category_from_name((const char *)sql_column_text(stmt, 0), &cat) == DORF_OK) {
+            out->places_by_category[cat] = (uint64_t)sql_column_int64(stmt, 1);
         }
     }
-    if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "counting places");
+    if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "counting places");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
 
 done:
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    sql_commit(s->conn);
     dorf_region_free(r);
     return st;
 }
 
-dorf_status sqlite_store_each_issue(dorf_store *store, const char *kind,
-                                    int (*fn)(void *user, const dorf_import_issue *issue),
-                                    void *user) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "SELECT kind, osm_type, osm_id, detail FROM import_issue"
-                                          " WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
-                                          &stmt);
+dorf_status sql_store_each_issue(dorf_store *store, const char *kind,
+                                 int (*fn)(void *user, const dorf_import_issue *issue),
+                                 void *user) {
+    struct sql_store *s = (struct sql_store *)store;
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "SELECT kind, osm_type, osm_id, detail FROM import_issue"
+                                       " WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
     if (kind) {
-        sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 1, kind, -1, SQL_STATIC);
     }
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const unsigned char *type = sqlite3_column_text(stmt, 1);
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
+        const unsigned char *type = sql_column_text(stmt, 1);
         dorf_import_issue issue = {
-            .kind = (const char *)sqlite3_column_text(stmt, 0),
+            .kind = (const char *)sql_column_text(stmt, 0),
             .osm_type = type ? (char)type[0] : '?',
-            .osm_id = sqlite3_column_int64(stmt, 2),
-            .detail = (const char *)sqlite3_column_text(stmt, 3),
+            .osm_id = sql_column_int64(stmt, 2),
+            .detail = (const char *)sql_column_text(stmt, 3),
         };
         if (fn(user, &issue) != 0) {
-            rc = SQLITE_DONE;
+            rc = SQL_DONE;
             break;
         }
     }
-    if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "reading import issues");
+    if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "reading import issues");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-dorf_status sqlite_store_stamp(dorf_store *store, dorf_region_stamp *out) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
+dorf_status sql_store_stamp(dorf_store *store, dorf_region_stamp *out) {
+    struct sql_store *s = (struct sql_store *)store;
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(
         s,
         "SELECT key, value FROM region_meta"
         " WHERE key IN ('imported_at', 'road_nodes', 'road_edges', 'turn_restrictions')",
@@ -531,9 +525,9 @@ dorf_status sqlite_store_stamp(dorf_store *store, dorf_region_stamp *out) {
         return st;
     }
     int rc, found = 0;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(stmt, 0);
-        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
+        const char *key = (const char *)sql_column_text(stmt, 0);
+        const char *value = (const char *)sql_column_text(stmt, 1);
         if (strcmp(key, "imported_at") == 0) {
             snprintf(out->imported_at, sizeof out->imported_at, "%s", value);
         } else if (strcmp(key, "road_nodes") == 0) {
@@ -545,9 +539,9 @@ dorf_status sqlite_store_stamp(dorf_store *store, dorf_region_stamp *out) {
         }
         found++;
     }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, "reading region facts");
+    sql_finalize(stmt);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, "reading region facts");
     }
     if (found == 0) {
         return dorf_fail(store->ctx, DORF_ENOTFOUND,
@@ -558,7 +552,7 @@ dorf_status sqlite_store_stamp(dorf_store *store, dorf_region_stamp *out) {
         /* Written before the counts were kept with the region: count once. */
         dorf_region_summary sum;
         memset(&sum, 0, sizeof sum);
-        if ((st = sqlite_store_summarize(store, &sum)) != DORF_OK) {
+        if ((st = sql_store_summarize(store, &sum)) != DORF_OK) {
             return st;
         }
         out->road_nodes = sum.road_nodes;

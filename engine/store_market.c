@@ -1,6 +1,6 @@
 /*
- * store_sqlite_market.c: what BestellBar's store files share (store_sqlite_shops.c,
- * store_sqlite_products.c, store_sqlite_orders.c; declared in store_sqlite_market_internal.h):
+ * store_market.c: what BestellBar's store files share (store_shops.c,
+ * store_products.c, store_orders.c; declared in store_market_internal.h):
  * transactions, binding by parameter name, copying text into the caller's arena, growing arena
  * arrays, the audit log, and turning a dorf_geo_query into the box, reference point and radius
  * the list statements bind. Every write of the marketplace is one transaction; those that check
@@ -12,56 +12,55 @@
 #include <math.h>
 #include <string.h>
 
-#include "store_sqlite_market_internal.h"
+#include "store_market_internal.h"
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-dorf_status market_begin(struct sqlite_store *s, int immediate) {
-    return sqlite_store_exec(s, immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+dorf_status market_begin(struct sql_store *s, int immediate) {
+    return sql_store_begin(s, immediate);
 }
 
-dorf_status market_commit(struct sqlite_store *s) {
-    return sqlite_store_exec(s, "COMMIT");
+dorf_status market_commit(struct sql_store *s) {
+    return sql_store_commit(s);
 }
 
-void market_rollback(struct sqlite_store *s) {
-    if (!sqlite3_get_autocommit(s->db)) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+void market_rollback(struct sql_store *s) {
+    if (sql_in_transaction(s->conn)) {
+        sql_store_rollback(s);
     }
 }
 
-void market_bind_int(sqlite3_stmt *stmt, const char *name, int64_t v) {
-    int i = sqlite3_bind_parameter_index(stmt, name);
+void market_bind_int(sql_stmt *stmt, const char *name, int64_t v) {
+    int i = sql_bind_parameter_index(stmt, name);
     if (i > 0) {
-        sqlite3_bind_int64(stmt, i, v);
+        sql_bind_int64(stmt, i, v);
     }
 }
 
-void market_bind_double(sqlite3_stmt *stmt, const char *name, double v) {
-    int i = sqlite3_bind_parameter_index(stmt, name);
+void market_bind_double(sql_stmt *stmt, const char *name, double v) {
+    int i = sql_bind_parameter_index(stmt, name);
     if (i > 0) {
-        sqlite3_bind_double(stmt, i, v);
+        sql_bind_double(stmt, i, v);
     }
 }
 
-void market_bind_text(sqlite3_stmt *stmt, const char *name, const char *v) {
-    int i = sqlite3_bind_parameter_index(stmt, name);
+void market_bind_text(sql_stmt *stmt, const char *name, const char *v) {
+    int i = sql_bind_parameter_index(stmt, name);
     if (i > 0) {
         if (v) {
-            sqlite3_bind_text(stmt, i, v, -1, SQLITE_STATIC);
+            sql_bind_text(stmt, i, v, -1, SQL_STATIC);
         } else {
-            sqlite3_bind_null(stmt, i);
+            sql_bind_null(stmt, i);
         }
     }
 }
 
-const char *market_col_text(struct reader *r, sqlite3_stmt *stmt, int col) {
-    const unsigned char *t = sqlite3_column_text(stmt, col);
+const char *market_col_text(struct reader *r, sql_stmt *stmt, int col) {
+    const unsigned char *t = sql_column_text(stmt, col);
     if (!t) {
         return NULL;
     }
-    char *copy =
-        dorf_arena_strndup(r->arena, (const char *)t, (size_t)sqlite3_column_bytes(stmt, col));
+    char *copy = dorf_arena_strndup(r->arena, (const char *)t, (size_t)sql_column_bytes(stmt, col));
     if (!copy) {
         r->oom = 1;
     }
@@ -89,37 +88,37 @@ int market_arena_grow(dorf_arena *arena, void **items, size_t *cap, size_t need,
     return 0;
 }
 
-dorf_status market_audit(struct sqlite_store *s, int64_t now, int64_t user_id, const char *action,
+dorf_status market_audit(struct sql_store *s, int64_t now, int64_t user_id, const char *action,
                          const char *object, const char *detail) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "INSERT INTO audit_log (at, user_id, action, object,"
-                                          " detail) VALUES (?, ?, ?, ?, ?)",
-                                          &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "INSERT INTO audit_log (at, user_id, action, object,"
+                                       " detail) VALUES (?, ?, ?, ?, ?)",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, now);
+    sql_bind_int64(stmt, 1, now);
     if (user_id > 0) {
-        sqlite3_bind_int64(stmt, 2, user_id);
+        sql_bind_int64(stmt, 2, user_id);
     } else {
-        sqlite3_bind_null(stmt, 2);
+        sql_bind_null(stmt, 2);
     }
-    sqlite3_bind_text(stmt, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, object, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 5, detail, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "writing the audit log");
+    sql_bind_text(stmt, 3, action, -1, SQL_STATIC);
+    sql_bind_text(stmt, 4, object, -1, SQL_STATIC);
+    sql_bind_text(stmt, 5, detail, -1, SQL_STATIC);
+    if (sql_step(stmt) != SQL_DONE) {
+        st = sql_store_fail(s, "writing the audit log");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* Runs a statement that returns nothing; `what` names it in the error. */
-dorf_status market_step_done(struct sqlite_store *s, sqlite3_stmt *stmt, const char *what) {
-    int rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, what);
+dorf_status market_step_done(struct sql_store *s, sql_stmt *stmt, const char *what) {
+    int rc = sql_step(stmt);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, what);
     }
     return DORF_OK;
 }
@@ -201,7 +200,7 @@ dorf_status market_geo_from_query(dorf_ctx *ctx, const dorf_geo_query *q, struct
     return DORF_OK;
 }
 
-void market_bind_geo(sqlite3_stmt *stmt, const struct geo *g) {
+void market_bind_geo(sql_stmt *stmt, const struct geo *g) {
     market_bind_double(stmt, ":minlon", g->min_lon);
     market_bind_double(stmt, ":minlat", g->min_lat);
     market_bind_double(stmt, ":maxlon", g->max_lon);
@@ -221,19 +220,19 @@ double market_geo_distance(const struct geo *g, double d2) {
 }
 
 /* DORF_OK when shop `shop_id` exists, DORF_ENOTFOUND (with a message) when not. */
-dorf_status market_shop_exists(struct sqlite_store *s, int64_t shop_id) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, "SELECT 1 FROM shop WHERE id = ?", &stmt);
+dorf_status market_shop_exists(struct sql_store *s, int64_t shop_id) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, "SELECT 1 FROM shop WHERE id = ?", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, shop_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) {
+    sql_bind_int64(stmt, 1, shop_id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_DONE) {
         st = dorf_fail(s->base.ctx, DORF_ENOTFOUND, "no shop %lld", (long long)shop_id);
-    } else if (rc != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "looking up a shop");
+    } else if (rc != SQL_ROW) {
+        st = sql_store_fail(s, "looking up a shop");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_accounts.c: users, sessions and the audit log in the SpatiaLite store
+ * store_accounts.c: users, sessions and the audit log in the SpatiaLite store
  * (dorf/platform.h). Sessions are stored only by the hash of their token; checking one is a
  * single indexed lookup that also checks its expiry.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "dorf/platform.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 static const char *const role_names[] = {"citizen",    "shop",      "volunteer", "planner",
                                          "researcher", "moderator", "admin"};
@@ -35,22 +35,22 @@ static void copy_text(char *dst, size_t size, const unsigned char *src) {
 }
 
 /* Reads a user row (id, email, name, password_hash, roles, created_at) from `stmt`. */
-static void read_user(sqlite3_stmt *stmt, dorf_user *out) {
+static void read_user(sql_stmt *stmt, dorf_user *out) {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(stmt, 0);
-    copy_text(out->email, sizeof out->email, sqlite3_column_text(stmt, 1));
-    copy_text(out->name, sizeof out->name, sqlite3_column_text(stmt, 2));
-    copy_text(out->password_hash, sizeof out->password_hash, sqlite3_column_text(stmt, 3));
-    out->roles = (unsigned)sqlite3_column_int(stmt, 4);
-    out->created_at = sqlite3_column_int64(stmt, 5);
+    out->id = sql_column_int64(stmt, 0);
+    copy_text(out->email, sizeof out->email, sql_column_text(stmt, 1));
+    copy_text(out->name, sizeof out->name, sql_column_text(stmt, 2));
+    copy_text(out->password_hash, sizeof out->password_hash, sql_column_text(stmt, 3));
+    out->roles = (unsigned)sql_column_int(stmt, 4);
+    out->created_at = sql_column_int64(stmt, 5);
 }
 
 #define USER_COLUMNS "id, email, name, password_hash, roles, created_at"
 
-static dorf_status insert_user(struct sqlite_store *s, const dorf_user *user, int64_t *id);
+static dorf_status insert_user(struct sql_store *s, const dorf_user *user, int64_t *id);
 
 dorf_status dorf_store_user_create(dorf_store *store, const dorf_user *user, int64_t *id) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -62,7 +62,7 @@ dorf_status dorf_store_user_create(dorf_store *store, const dorf_user *user, int
     }
     /* The account and its audit row in one transaction: a crash between the two must not
        leave an account the audit log never saw. */
-    dorf_status st = sqlite_store_exec(s, "BEGIN IMMEDIATE");
+    dorf_status st = sql_store_begin(s, 1);
     if (st != DORF_OK) {
         return st;
     }
@@ -71,73 +71,74 @@ dorf_status dorf_store_user_create(dorf_store *store, const dorf_user *user, int
         st = dorf_store_audit(store, user->created_at, *id, "register", "user", NULL);
     }
     if (st == DORF_OK) {
-        st = sqlite_store_exec(s, "COMMIT");
+        st = sql_store_commit(s);
     }
-    if (st != DORF_OK && !sqlite3_get_autocommit(s->db)) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (st != DORF_OK && sql_in_transaction(s->conn)) {
+        sql_store_rollback(s);
     }
     return st;
 }
 
-static dorf_status insert_user(struct sqlite_store *s, const dorf_user *user, int64_t *id) {
+static dorf_status insert_user(struct sql_store *s, const dorf_user *user, int64_t *id) {
     dorf_store *store = &s->base;
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s,
-                             "INSERT INTO app_user (email, name, password_hash, roles, created_at)"
-                             " VALUES (?, ?, ?, ?, ?)",
-                             &stmt);
+        sql_store_prepare(s,
+                          "INSERT INTO app_user (email, name, password_hash, roles, created_at)"
+                          " VALUES (?, ?, ?, ?, ?)",
+                          &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_text(stmt, 1, user->email, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, user->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, user->password_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 4, (int)user->roles);
-    sqlite3_bind_int64(stmt, 5, user->created_at);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-        if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE) {
+    sql_bind_text(stmt, 1, user->email, -1, SQL_STATIC);
+    sql_bind_text(stmt, 2, user->name, -1, SQL_STATIC);
+    sql_bind_text(stmt, 3, user->password_hash, -1, SQL_STATIC);
+    sql_bind_int(stmt, 4, (int)user->roles);
+    sql_bind_int64(stmt, 5, user->created_at);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    sql_error_kind kind = sql_error_kind_of(s->conn);
+    if (rc != SQL_DONE &&
+        (kind == SQL_ERR_UNIQUE || kind == SQL_ERR_CHECK || kind == SQL_ERR_FOREIGN_KEY)) {
+        if (kind == SQL_ERR_UNIQUE) {
             return dorf_fail(store->ctx, DORF_ECONFLICT, "the e-mail address %s is taken",
                              user->email);
         }
-        return dorf_fail(store->ctx, DORF_EINVAL, "the user was refused: %s",
-                         sqlite3_errmsg(s->db));
+        return dorf_fail(store->ctx, DORF_EINVAL, "the user was refused: %s", sql_errmsg(s->conn));
     }
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, "creating a user");
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, "creating a user");
     }
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sql_last_insert_rowid(s->conn);
     return DORF_OK;
 }
 
 static dorf_status user_query(dorf_store *store, const char *sql, const char *text, int64_t id,
                               dorf_user *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
     if (text) {
-        sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 1, text, -1, SQL_STATIC);
     } else {
-        sqlite3_bind_int64(stmt, 1, id);
+        sql_bind_int64(stmt, 1, id);
     }
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         read_user(stmt, out);
         st = DORF_OK;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = DORF_ENOTFOUND;
     } else {
-        st = sqlite_store_fail(s, "reading a user");
+        st = sql_store_fail(s, "reading a user");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -151,59 +152,59 @@ dorf_status dorf_store_user_get(dorf_store *store, int64_t id, dorf_user *out) {
 }
 
 dorf_status dorf_store_user_set_roles(dorf_store *store, int64_t id, unsigned roles) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
     if (roles & ~(unsigned)DORF_ROLE_ALL) {
         return dorf_fail(store->ctx, DORF_EINVAL, "unknown roles %#x", roles);
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, "UPDATE app_user SET roles = ? WHERE id = ?", &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, "UPDATE app_user SET roles = ? WHERE id = ?", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int(stmt, 1, (int)roles);
-    sqlite3_bind_int64(stmt, 2, id);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, "changing a user's roles");
+    sql_bind_int(stmt, 1, (int)roles);
+    sql_bind_int64(stmt, 2, id);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, "changing a user's roles");
     }
-    return sqlite3_changes(s->db) == 1 ? DORF_OK : DORF_ENOTFOUND;
+    return sql_changes(s->conn) == 1 ? DORF_OK : DORF_ENOTFOUND;
 }
 
 dorf_status dorf_store_user_count(dorf_store *store, int64_t *count) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, "SELECT count(*) FROM app_user", &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, "SELECT count(*) FROM app_user", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *count = sqlite3_column_int64(stmt, 0);
+    if (sql_step(stmt) == SQL_ROW) {
+        *count = sql_column_int64(stmt, 0);
     } else {
-        st = sqlite_store_fail(s, "counting users");
+        st = sql_store_fail(s, "counting users");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* Runs one write statement with its parameters bound by `bind`; DORF_EIO on failure. */
-static dorf_status exec_bound(struct sqlite_store *s, const char *sql, const char *what,
-                              void (*bind)(sqlite3_stmt *stmt, const void *arg), const void *arg) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+static dorf_status exec_bound(struct sql_store *s, const char *sql, const char *what,
+                              void (*bind)(sql_stmt *stmt, const void *arg), const void *arg) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
     bind(stmt, arg);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE ? DORF_OK : sqlite_store_fail(s, what);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    return rc == SQL_DONE ? DORF_OK : sql_store_fail(s, what);
 }
 
 struct session_args {
@@ -213,23 +214,23 @@ struct session_args {
     int64_t expires_at;
 };
 
-static void bind_session_insert(sqlite3_stmt *stmt, const void *arg) {
+static void bind_session_insert(sql_stmt *stmt, const void *arg) {
     const struct session_args *a = arg;
-    sqlite3_bind_blob(stmt, 1, a->hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, a->user_id);
-    sqlite3_bind_int64(stmt, 3, a->now);
-    sqlite3_bind_int64(stmt, 4, a->expires_at);
+    sql_bind_blob(stmt, 1, a->hash, 32, SQL_STATIC);
+    sql_bind_int64(stmt, 2, a->user_id);
+    sql_bind_int64(stmt, 3, a->now);
+    sql_bind_int64(stmt, 4, a->expires_at);
 }
 
-static void bind_session_expired(sqlite3_stmt *stmt, const void *arg) {
+static void bind_session_expired(sql_stmt *stmt, const void *arg) {
     const struct session_args *a = arg;
-    sqlite3_bind_int64(stmt, 1, a->user_id);
-    sqlite3_bind_int64(stmt, 2, a->now);
+    sql_bind_int64(stmt, 1, a->user_id);
+    sql_bind_int64(stmt, 2, a->now);
 }
 
 dorf_status dorf_store_session_create(dorf_store *store, const unsigned char token_hash[32],
                                       int64_t user_id, int64_t now, int64_t expires_at) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -247,41 +248,41 @@ dorf_status dorf_store_session_create(dorf_store *store, const unsigned char tok
 
 dorf_status dorf_store_session_user(dorf_store *store, const unsigned char token_hash[32],
                                     int64_t now, dorf_user *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s,
-                             "SELECT u.id, u.email, u.name, u.password_hash, u.roles, u.created_at"
-                             " FROM session AS x JOIN app_user AS u ON u.id = x.user_id"
-                             " WHERE x.token_hash = ? AND x.expires_at > ?",
-                             &stmt);
+        sql_store_prepare(s,
+                          "SELECT u.id, u.email, u.name, u.password_hash, u.roles, u.created_at"
+                          " FROM session AS x JOIN app_user AS u ON u.id = x.user_id"
+                          " WHERE x.token_hash = ? AND x.expires_at > ?",
+                          &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_blob(stmt, 1, token_hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, now);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    sql_bind_blob(stmt, 1, token_hash, 32, SQL_STATIC);
+    sql_bind_int64(stmt, 2, now);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         read_user(stmt, out);
         st = DORF_OK;
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = DORF_ENOTFOUND;
     } else {
-        st = sqlite_store_fail(s, "checking a session");
+        st = sql_store_fail(s, "checking a session");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-static void bind_hash(sqlite3_stmt *stmt, const void *arg) {
-    sqlite3_bind_blob(stmt, 1, arg, 32, SQLITE_STATIC);
+static void bind_hash(sql_stmt *stmt, const void *arg) {
+    sql_bind_blob(stmt, 1, arg, 32, SQL_STATIC);
 }
 
 dorf_status dorf_store_session_delete(dorf_store *store, const unsigned char token_hash[32]) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -297,26 +298,26 @@ struct audit_args {
     const char *detail;
 };
 
-static void bind_audit(sqlite3_stmt *stmt, const void *arg) {
+static void bind_audit(sql_stmt *stmt, const void *arg) {
     const struct audit_args *a = arg;
-    sqlite3_bind_int64(stmt, 1, a->now);
+    sql_bind_int64(stmt, 1, a->now);
     if (a->user_id > 0) {
-        sqlite3_bind_int64(stmt, 2, a->user_id);
+        sql_bind_int64(stmt, 2, a->user_id);
     } else {
-        sqlite3_bind_null(stmt, 2);
+        sql_bind_null(stmt, 2);
     }
-    sqlite3_bind_text(stmt, 3, a->action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, a->object, -1, SQLITE_STATIC);
+    sql_bind_text(stmt, 3, a->action, -1, SQL_STATIC);
+    sql_bind_text(stmt, 4, a->object, -1, SQL_STATIC);
     if (a->detail) {
-        sqlite3_bind_text(stmt, 5, a->detail, -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 5, a->detail, -1, SQL_STATIC);
     } else {
-        sqlite3_bind_null(stmt, 5);
+        sql_bind_null(stmt, 5);
     }
 }
 
 dorf_status dorf_store_audit(dorf_store *store, int64_t now, int64_t user_id, const char *action,
                              const char *object, const char *detail) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }

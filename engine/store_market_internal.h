@@ -1,7 +1,7 @@
 /*
- * store_sqlite_market_internal.h: the helpers BestellBar's SpatiaLite store files share
- * (defined in store_sqlite_market.c; used by store_sqlite_shops.c, store_sqlite_products.c and
- * store_sqlite_orders.c): transactions, binding by parameter name, reading text into an arena,
+ * store_market_internal.h: the helpers BestellBar's SpatiaLite store files share
+ * (defined in store_market.c; used by store_shops.c, store_products.c and
+ * store_orders.c): transactions, binding by parameter name, reading text into an arena,
  * the audit log, and where a list looks.
  */
 #ifndef DORF_STORE_SQLITE_MARKET_INTERNAL_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "dorf/market.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 /* Metres per degree of latitude on the mean Earth sphere (R = 6371008.8 m). */
 #define M_PER_DEG 111195.08
@@ -19,27 +19,27 @@
 /* ---- transactions and statements ---- */
 
 /* BEGIN IMMEDIATE (takes the write lock now) when `immediate`, else a deferred BEGIN. */
-dorf_status market_begin(struct sqlite_store *s, int immediate);
+dorf_status market_begin(struct sql_store *s, int immediate);
 
-dorf_status market_commit(struct sqlite_store *s);
+dorf_status market_commit(struct sql_store *s);
 
 /* Rolls back the open transaction, if there is one; keeps the error already recorded. */
-void market_rollback(struct sqlite_store *s);
+void market_rollback(struct sql_store *s);
 
 /* Bind `v` to the named parameter (":name") when the statement has it; NULL text binds NULL. */
-void market_bind_int(sqlite3_stmt *stmt, const char *name, int64_t v);
-void market_bind_double(sqlite3_stmt *stmt, const char *name, double v);
-void market_bind_text(sqlite3_stmt *stmt, const char *name, const char *v);
+void market_bind_int(sql_stmt *stmt, const char *name, int64_t v);
+void market_bind_double(sql_stmt *stmt, const char *name, double v);
+void market_bind_text(sql_stmt *stmt, const char *name, const char *v);
 
 /* Runs a statement that returns nothing; `what` names it in the error. */
-dorf_status market_step_done(struct sqlite_store *s, sqlite3_stmt *stmt, const char *what);
+dorf_status market_step_done(struct sql_store *s, sql_stmt *stmt, const char *what);
 
 /* Writes an audit_log row (user_id <= 0: nobody); inside the caller's transaction. */
-dorf_status market_audit(struct sqlite_store *s, int64_t now, int64_t user_id, const char *action,
+dorf_status market_audit(struct sql_store *s, int64_t now, int64_t user_id, const char *action,
                          const char *object, const char *detail);
 
 /* DORF_OK when shop `shop_id` exists, DORF_ENOTFOUND (with a message) when not. */
-dorf_status market_shop_exists(struct sqlite_store *s, int64_t shop_id);
+dorf_status market_shop_exists(struct sql_store *s, int64_t shop_id);
 
 /* ---- reading into the caller's arena ---- */
 
@@ -50,7 +50,7 @@ struct reader {
 };
 
 /* Column `col` as text copied into r->arena; NULL for SQL NULL or (setting r->oom) no memory. */
-const char *market_col_text(struct reader *r, sqlite3_stmt *stmt, int col);
+const char *market_col_text(struct reader *r, sql_stmt *stmt, int col);
 
 /* Makes room for `need` elements in an arena array, doubling; 0 on success. */
 int market_arena_grow(dorf_arena *arena, void **items, size_t *cap, size_t need, size_t size);
@@ -76,7 +76,7 @@ int market_valid_lat(double v);
 dorf_status market_geo_from_query(dorf_ctx *ctx, const dorf_geo_query *q, struct geo *g);
 
 /* Binds :minlon .. :maxlat, :lon0, :lat0, :kx, :ky, :maxd2, :bydist and :limit. */
-void market_bind_geo(sqlite3_stmt *stmt, const struct geo *g);
+void market_bind_geo(sql_stmt *stmt, const struct geo *g);
 
 /* The distance in m for a squared distance `d2`, or -1 when the query had no reference point. */
 double market_geo_distance(const struct geo *g, double d2);

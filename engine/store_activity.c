@@ -1,5 +1,5 @@
 /*
- * store_sqlite_activity.c: the platform's orders and parcels as a research export reads them,
+ * store_activity.c: the platform's orders and parcels as a research export reads them,
  * and the store's secrets (dorf/activity.h).
  *
  * The queries name the columns they need and no others: no e-mail, name, address or text
@@ -12,7 +12,7 @@
 #include "dorf/activity.h"
 #include "dorf/alloc.h"
 #include "dorf/erase.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 static const char orders_sql[] =
     "SELECT o.id, CASE WHEN u.email = '" DORF_ERASED_EMAIL "' THEN 0 ELSE o.citizen_id END,"
@@ -37,12 +37,12 @@ struct window {
     char mode[8];
 };
 
-static double column_real_or_nan(sqlite3_stmt *stmt, int i) {
-    return sqlite3_column_type(stmt, i) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, i);
+static double column_real_or_nan(sql_stmt *stmt, int i) {
+    return sql_column_type(stmt, i) == SQL_NULL ? NAN : sql_column_double(stmt, i);
 }
 
-static void column_copy(sqlite3_stmt *stmt, int i, char *out, size_t size) {
-    const unsigned char *text = sqlite3_column_text(stmt, i);
+static void column_copy(sql_stmt *stmt, int i, char *out, size_t size) {
+    const unsigned char *text = sql_column_text(stmt, i);
     size_t n = text ? strlen((const char *)text) : 0;
     n = n < size - 1 ? n : size - 1;
     memcpy(out, text ? (const char *)text : "", n);
@@ -50,24 +50,24 @@ static void column_copy(sqlite3_stmt *stmt, int i, char *out, size_t size) {
 }
 
 /* Rows of `sql` counted first, so that each array is allocated once from the arena. */
-static dorf_status count_rows(struct sqlite_store *s, const char *table, size_t *out) {
+static dorf_status count_rows(struct sql_store *s, const char *table, size_t *out) {
     char sql[64];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *out = (size_t)sqlite3_column_int64(stmt, 0);
+    if (sql_step(stmt) == SQL_ROW) {
+        *out = (size_t)sql_column_int64(stmt, 0);
     } else {
-        st = sqlite_store_fail(s, "counting the platform's activity");
+        st = sql_store_fail(s, "counting the platform's activity");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-static dorf_status read_orders(struct sqlite_store *s, dorf_arena *arena, dorf_activity *out) {
+static dorf_status read_orders(struct sql_store *s, dorf_arena *arena, dorf_activity *out) {
     size_t cap = 0;
     dorf_status st = count_rows(s, "shop_order", &cap);
     if (st != DORF_OK) {
@@ -77,42 +77,42 @@ static dorf_status read_orders(struct sqlite_store *s, dorf_arena *arena, dorf_a
     if (!out->orders) {
         return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory reading the orders");
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s, orders_sql, &stmt)) != DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s, orders_sql, &stmt)) != DORF_OK) {
         return st;
     }
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && out->order_count < cap) {
+    while ((rc = sql_step(stmt)) == SQL_ROW && out->order_count < cap) {
         dorf_activity_order *o = &out->orders[out->order_count++];
         memset(o, 0, sizeof *o);
-        o->id = sqlite3_column_int64(stmt, 0);
-        o->citizen_id = sqlite3_column_int64(stmt, 1);
-        const unsigned char *type = sqlite3_column_text(stmt, 2);
+        o->id = sql_column_int64(stmt, 0);
+        o->citizen_id = sql_column_int64(stmt, 1);
+        const unsigned char *type = sql_column_text(stmt, 2);
         o->shop_osm_type = type ? (char)type[0] : '?';
-        o->shop_osm_id = sqlite3_column_int64(stmt, 3);
-        o->shop_lon_deg = sqlite3_column_double(stmt, 4);
-        o->shop_lat_deg = sqlite3_column_double(stmt, 5);
-        o->delivery = sqlite3_column_int(stmt, 6) != 0;
+        o->shop_osm_id = sql_column_int64(stmt, 3);
+        o->shop_lon_deg = sql_column_double(stmt, 4);
+        o->shop_lat_deg = sql_column_double(stmt, 5);
+        o->delivery = sql_column_int(stmt, 6) != 0;
         o->dropoff_lon_deg = column_real_or_nan(stmt, 7);
         o->dropoff_lat_deg = column_real_or_nan(stmt, 8);
-        const unsigned char *state = sqlite3_column_text(stmt, 9);
+        const unsigned char *state = sql_column_text(stmt, 9);
         if (dorf_order_state_from_name((const char *)state, &o->state) != DORF_OK) {
             st = dorf_fail(s->base.ctx, DORF_EIO, "%s: order %lld has an unknown state", s->path,
                            (long long)o->id);
             break;
         }
-        o->items = sqlite3_column_int64(stmt, 10);
-        o->total_cents = sqlite3_column_int64(stmt, 11);
-        o->created_at = sqlite3_column_int64(stmt, 12);
+        o->items = sql_column_int64(stmt, 10);
+        o->total_cents = sql_column_int64(stmt, 11);
+        o->created_at = sql_column_int64(stmt, 12);
     }
-    if (st == DORF_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "reading the orders");
+    if (st == DORF_OK && rc != SQL_DONE && rc != SQL_ROW) {
+        st = sql_store_fail(s, "reading the orders");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-static dorf_status read_parcels(struct sqlite_store *s, dorf_arena *arena, dorf_activity *out) {
+static dorf_status read_parcels(struct sql_store *s, dorf_arena *arena, dorf_activity *out) {
     size_t cap = 0;
     dorf_status st = count_rows(s, "parcel", &cap);
     if (st != DORF_OK) {
@@ -122,30 +122,30 @@ static dorf_status read_parcels(struct sqlite_store *s, dorf_arena *arena, dorf_
     if (!out->parcels) {
         return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory reading the parcels");
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s, parcels_sql, &stmt)) != DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s, parcels_sql, &stmt)) != DORF_OK) {
         return st;
     }
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && out->parcel_count < cap) {
+    while ((rc = sql_step(stmt)) == SQL_ROW && out->parcel_count < cap) {
         dorf_activity_parcel *p = &out->parcels[out->parcel_count++];
         memset(p, 0, sizeof *p);
-        p->id = sqlite3_column_int64(stmt, 0);
-        p->order_id = sqlite3_column_int64(stmt, 1);
-        p->volunteer_id = sqlite3_column_int64(stmt, 2);
+        p->id = sql_column_int64(stmt, 0);
+        p->order_id = sql_column_int64(stmt, 1);
+        p->volunteer_id = sql_column_int64(stmt, 2);
         column_copy(stmt, 3, p->state, sizeof p->state);
-        p->pickup_lon_deg = sqlite3_column_double(stmt, 4);
-        p->pickup_lat_deg = sqlite3_column_double(stmt, 5);
-        p->dropoff_lon_deg = sqlite3_column_double(stmt, 6);
-        p->dropoff_lat_deg = sqlite3_column_double(stmt, 7);
-        p->size = sqlite3_column_int(stmt, 8);
-        p->created_at = sqlite3_column_int64(stmt, 9);
-        p->updated_at = sqlite3_column_int64(stmt, 10);
+        p->pickup_lon_deg = sql_column_double(stmt, 4);
+        p->pickup_lat_deg = sql_column_double(stmt, 5);
+        p->dropoff_lon_deg = sql_column_double(stmt, 6);
+        p->dropoff_lat_deg = sql_column_double(stmt, 7);
+        p->size = sql_column_int(stmt, 8);
+        p->created_at = sql_column_int64(stmt, 9);
+        p->updated_at = sql_column_int64(stmt, 10);
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "reading the parcels");
+    if (rc != SQL_DONE && rc != SQL_ROW) {
+        st = sql_store_fail(s, "reading the parcels");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -169,30 +169,30 @@ static void match_mode(dorf_activity_parcel *p, const struct window *w, size_t n
     }
 }
 
-static dorf_status read_modes(struct sqlite_store *s, dorf_activity *out) {
+static dorf_status read_modes(struct sql_store *s, dorf_activity *out) {
     size_t cap = 0;
     dorf_status st = count_rows(s, "availability", &cap);
     struct window *w = st == DORF_OK ? dorf_malloc((cap ? cap : 1) * sizeof *w) : NULL;
     if (st == DORF_OK && !w) {
         return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory reading availability");
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     if (st == DORF_OK) {
-        st = sqlite_store_prepare(s, windows_sql, &stmt);
+        st = sql_store_prepare(s, windows_sql, &stmt);
     }
     size_t n = 0;
-    int rc = SQLITE_DONE;
-    while (st == DORF_OK && n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        w[n].volunteer_id = sqlite3_column_int64(stmt, 0);
-        w[n].from_at = sqlite3_column_int64(stmt, 1);
-        w[n].until_at = sqlite3_column_int64(stmt, 2);
+    int rc = SQL_DONE;
+    while (st == DORF_OK && n < cap && (rc = sql_step(stmt)) == SQL_ROW) {
+        w[n].volunteer_id = sql_column_int64(stmt, 0);
+        w[n].from_at = sql_column_int64(stmt, 1);
+        w[n].until_at = sql_column_int64(stmt, 2);
         column_copy(stmt, 3, w[n].mode, sizeof w[n].mode);
         n++;
     }
-    if (st == DORF_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "reading availability");
+    if (st == DORF_OK && rc != SQL_DONE && rc != SQL_ROW) {
+        st = sql_store_fail(s, "reading availability");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     for (size_t i = 0; st == DORF_OK && i < out->parcel_count; i++) {
         if (out->parcels[i].volunteer_id != 0) {
             match_mode(&out->parcels[i], w, n);
@@ -204,12 +204,12 @@ static dorf_status read_modes(struct sqlite_store *s, dorf_activity *out) {
 
 dorf_status dorf_store_load_activity(dorf_store *store, dorf_arena *arena, dorf_activity *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
     /* One snapshot for both tables: a parcel must not outrun its order. */
-    dorf_status st = sqlite_store_exec(s, "BEGIN");
+    dorf_status st = sql_store_begin(s, 0);
     if (st != DORF_OK) {
         return st;
     }
@@ -220,7 +220,7 @@ dorf_status dorf_store_load_activity(dorf_store *store, dorf_arena *arena, dorf_
     if (st == DORF_OK) {
         st = read_modes(s, out);
     }
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    sql_commit(s->conn);
     if (st != DORF_OK) {
         memset(out, 0, sizeof *out);
     }
@@ -230,42 +230,42 @@ dorf_status dorf_store_load_activity(dorf_store *store, dorf_arena *arena, dorf_
 dorf_status dorf_store_secret(dorf_store *store, const char *name,
                               const uint8_t candidate[DORF_STORE_SECRET_SIZE],
                               uint8_t out[DORF_STORE_SECRET_SIZE]) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st = DORF_OK;
     /* Read first, so that a read-only store with the secret already kept works. */
     for (int pass = 0; pass < 2 && st == DORF_OK; pass++) {
-        if ((st = sqlite_store_prepare(s, "SELECT value FROM store_secret WHERE name = ?",
-                                       &stmt)) != DORF_OK) {
+        if ((st = sql_store_prepare(s, "SELECT value FROM store_secret WHERE name = ?", &stmt)) !=
+            DORF_OK) {
             return st;
         }
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == DORF_STORE_SECRET_SIZE) {
-            memcpy(out, sqlite3_column_blob(stmt, 0), DORF_STORE_SECRET_SIZE);
-            sqlite3_finalize(stmt);
+        sql_bind_text(stmt, 1, name, -1, SQL_STATIC);
+        int rc = sql_step(stmt);
+        if (rc == SQL_ROW && sql_column_bytes(stmt, 0) == DORF_STORE_SECRET_SIZE) {
+            memcpy(out, sql_column_blob(stmt, 0), DORF_STORE_SECRET_SIZE);
+            sql_finalize(stmt);
             return DORF_OK;
         }
-        st = rc == SQLITE_DONE ? DORF_OK : sqlite_store_fail(s, "reading a secret");
-        sqlite3_finalize(stmt);
+        st = rc == SQL_DONE ? DORF_OK : sql_store_fail(s, "reading a secret");
+        sql_finalize(stmt);
         if (st != DORF_OK || pass == 1) {
             break;
         }
-        if ((st = sqlite_store_prepare(s,
-                                       "INSERT OR IGNORE INTO store_secret (name, value)"
-                                       " VALUES (?, ?)",
-                                       &stmt)) != DORF_OK) {
+        if ((st = sql_store_prepare(s,
+                                    "INSERT OR IGNORE INTO store_secret (name, value)"
+                                    " VALUES (?, ?)",
+                                    &stmt)) != DORF_OK) {
             return st;
         }
-        sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(stmt, 2, candidate, DORF_STORE_SECRET_SIZE, SQLITE_STATIC);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            st = sqlite_store_fail(s, "keeping a new secret");
+        sql_bind_text(stmt, 1, name, -1, SQL_STATIC);
+        sql_bind_blob(stmt, 2, candidate, DORF_STORE_SECRET_SIZE, SQL_STATIC);
+        if (sql_step(stmt) != SQL_DONE) {
+            st = sql_store_fail(s, "keeping a new secret");
         }
-        sqlite3_finalize(stmt);
+        sql_finalize(stmt);
     }
-    return st == DORF_OK ? sqlite_store_fail(s, "reading a secret just kept") : st;
+    return st == DORF_OK ? sql_store_fail(s, "reading a secret just kept") : st;
 }

@@ -1,18 +1,18 @@
 /*
- * store_sqlite_orders.c: BestellBar's orders in the SpatiaLite store (dorf/market.h): placing
+ * store_orders.c: BestellBar's orders in the SpatiaLite store (dorf/market.h): placing
  * an order, reading and listing orders with their items, and moving an order through its state
  * machine (market.c says who may make which move). Placing and moving run in BEGIN IMMEDIATE
  * transactions. Stock is taken with `UPDATE ... SET stock = stock - q WHERE id = ? AND
  * stock >= q`: a product short of stock changes no row, the order is rolled back as a whole,
  * and stock can never go negative (the table's CHECK would refuse it anyway). Cancelling or
  * rejecting puts the items back; handing over creates the order's LieferBar parcel, whose
- * delivery (store_sqlite_parcels.c) then moves the order to delivered.
+ * delivery (store_parcels.c) then moves the order to delivered.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "dorf/alloc.h"
-#include "store_sqlite_market_internal.h"
+#include "store_market_internal.h"
 
 /* ---- orders ------------------------------------------------------------------------------ */
 
@@ -47,7 +47,7 @@ dorf_status dorf_store_order_place(dorf_store *store, const dorf_order_request *
     if (short_product) {
         *short_product = 0;
     }
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -55,23 +55,23 @@ dorf_status dorf_store_order_place(dorf_store *store, const dorf_order_request *
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *product = NULL;
-    sqlite3_stmt *take = NULL;
-    sqlite3_stmt *ins = NULL;
+    sql_stmt *product = NULL;
+    sql_stmt *take = NULL;
+    sql_stmt *ins = NULL;
     if ((st = market_begin(s, 1)) != DORF_OK) {
         return st;
     }
     if ((st = market_shop_exists(s, req->shop_id)) != DORF_OK) {
         goto fail;
     }
-    if ((st = sqlite_store_prepare(s,
-                                   "SELECT shop_id, active, price_cents, name, stock FROM product"
-                                   " WHERE id = ?",
-                                   &product)) != DORF_OK ||
-        (st = sqlite_store_prepare(s,
-                                   "UPDATE product SET stock = stock - ?1 WHERE id = ?2"
-                                   " AND stock >= ?1",
-                                   &take)) != DORF_OK) {
+    if ((st = sql_store_prepare(s,
+                                "SELECT shop_id, active, price_cents, name, stock FROM product"
+                                " WHERE id = ?",
+                                &product)) != DORF_OK ||
+        (st = sql_store_prepare(s,
+                                "UPDATE product SET stock = stock - ?1 WHERE id = ?2"
+                                " AND stock >= ?1",
+                                &take)) != DORF_OK) {
         goto fail;
     }
     int64_t total = 0;
@@ -82,31 +82,30 @@ dorf_status dorf_store_order_place(dorf_store *store, const dorf_order_request *
     }
     for (size_t i = 0; i < req->line_count && st == DORF_OK; i++) {
         const dorf_order_line *l = &req->lines[i];
-        sqlite3_reset(product);
-        sqlite3_bind_int64(product, 1, l->product_id);
-        int rc = sqlite3_step(product);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            st = sqlite_store_fail(s, "looking up a product");
-        } else if (rc == SQLITE_DONE || sqlite3_column_int64(product, 0) != req->shop_id) {
+        sql_reset(product);
+        sql_bind_int64(product, 1, l->product_id);
+        int rc = sql_step(product);
+        if (rc != SQL_ROW && rc != SQL_DONE) {
+            st = sql_store_fail(s, "looking up a product");
+        } else if (rc == SQL_DONE || sql_column_int64(product, 0) != req->shop_id) {
             st = dorf_fail(store->ctx, DORF_EINVAL, "shop %lld sells no product %lld",
                            (long long)req->shop_id, (long long)l->product_id);
-        } else if (!sqlite3_column_int(product, 1)) {
+        } else if (!sql_column_int(product, 1)) {
             st = dorf_fail(store->ctx, DORF_EINVAL, "product %lld (%s) is not on sale",
-                           (long long)l->product_id, (const char *)sqlite3_column_text(product, 3));
+                           (long long)l->product_id, (const char *)sql_column_text(product, 3));
         } else {
-            prices[i] = sqlite3_column_int64(product, 2);
+            prices[i] = sql_column_int64(product, 2);
             total += prices[i] * l->quantity;
-            sqlite3_reset(take);
-            sqlite3_bind_int64(take, 1, l->quantity);
-            sqlite3_bind_int64(take, 2, l->product_id);
+            sql_reset(take);
+            sql_bind_int64(take, 1, l->quantity);
+            sql_bind_int64(take, 2, l->product_id);
             if ((st = market_step_done(s, take, "taking stock")) == DORF_OK &&
-                sqlite3_changes(s->db) != 1) {
+                sql_changes(s->conn) != 1) {
                 /* `product` still holds the row as it was read in this transaction. */
                 st = dorf_fail(store->ctx, DORF_ECONFLICT,
                                "product %lld (%s) is short: %lld in stock, %lld ordered",
-                               (long long)l->product_id,
-                               (const char *)sqlite3_column_text(product, 3),
-                               (long long)sqlite3_column_int64(product, 4), (long long)l->quantity);
+                               (long long)l->product_id, (const char *)sql_column_text(product, 3),
+                               (long long)sql_column_int64(product, 4), (long long)l->quantity);
                 if (short_product) {
                     *short_product = l->product_id;
                 }
@@ -117,47 +116,47 @@ dorf_status dorf_store_order_place(dorf_store *store, const dorf_order_request *
         dorf_free(prices);
         goto fail;
     }
-    if ((st = sqlite_store_prepare(s,
-                                   "INSERT INTO shop_order (citizen_id, shop_id, state, delivery,"
-                                   " dropoff_lon, dropoff_lat, total_cents, created_at, updated_at)"
-                                   " VALUES (?, ?, 'placed', ?, ?, ?, ?, ?, ?)",
-                                   &ins)) != DORF_OK) {
+    if ((st = sql_store_prepare(s,
+                                "INSERT INTO shop_order (citizen_id, shop_id, state, delivery,"
+                                " dropoff_lon, dropoff_lat, total_cents, created_at, updated_at)"
+                                " VALUES (?, ?, 'placed', ?, ?, ?, ?, ?, ?)",
+                                &ins)) != DORF_OK) {
         dorf_free(prices);
         goto fail;
     }
-    sqlite3_bind_int64(ins, 1, req->citizen_id);
-    sqlite3_bind_int64(ins, 2, req->shop_id);
-    sqlite3_bind_int(ins, 3, req->delivery ? 1 : 0);
+    sql_bind_int64(ins, 1, req->citizen_id);
+    sql_bind_int64(ins, 2, req->shop_id);
+    sql_bind_int(ins, 3, req->delivery ? 1 : 0);
     if (req->delivery) {
-        sqlite3_bind_double(ins, 4, req->dropoff_lon_deg);
-        sqlite3_bind_double(ins, 5, req->dropoff_lat_deg);
+        sql_bind_double(ins, 4, req->dropoff_lon_deg);
+        sql_bind_double(ins, 5, req->dropoff_lat_deg);
     } else {
-        sqlite3_bind_null(ins, 4);
-        sqlite3_bind_null(ins, 5);
+        sql_bind_null(ins, 4);
+        sql_bind_null(ins, 5);
     }
-    sqlite3_bind_int64(ins, 6, total);
-    sqlite3_bind_int64(ins, 7, now);
-    sqlite3_bind_int64(ins, 8, now);
+    sql_bind_int64(ins, 6, total);
+    sql_bind_int64(ins, 7, now);
+    sql_bind_int64(ins, 8, now);
     if ((st = market_step_done(s, ins, "placing an order")) != DORF_OK) {
         dorf_free(prices);
         goto fail;
     }
-    const int64_t order_id = sqlite3_last_insert_rowid(s->db);
-    sqlite3_finalize(ins);
+    const int64_t order_id = sql_last_insert_rowid(s->conn);
+    sql_finalize(ins);
     ins = NULL;
-    if ((st = sqlite_store_prepare(s,
-                                   "INSERT INTO order_item (order_id, product_id, quantity,"
-                                   " price_cents) VALUES (?, ?, ?, ?)",
-                                   &ins)) != DORF_OK) {
+    if ((st = sql_store_prepare(s,
+                                "INSERT INTO order_item (order_id, product_id, quantity,"
+                                " price_cents) VALUES (?, ?, ?, ?)",
+                                &ins)) != DORF_OK) {
         dorf_free(prices);
         goto fail;
     }
     for (size_t i = 0; i < req->line_count && st == DORF_OK; i++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, order_id);
-        sqlite3_bind_int64(ins, 2, req->lines[i].product_id);
-        sqlite3_bind_int64(ins, 3, req->lines[i].quantity);
-        sqlite3_bind_int64(ins, 4, prices[i]);
+        sql_reset(ins);
+        sql_bind_int64(ins, 1, order_id);
+        sql_bind_int64(ins, 2, req->lines[i].product_id);
+        sql_bind_int64(ins, 3, req->lines[i].quantity);
+        sql_bind_int64(ins, 4, prices[i]);
         st = market_step_done(s, ins, "recording an order's items");
     }
     dorf_free(prices);
@@ -173,16 +172,16 @@ dorf_status dorf_store_order_place(dorf_store *store, const dorf_order_request *
         (st = market_commit(s)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_finalize(product);
-    sqlite3_finalize(take);
-    sqlite3_finalize(ins);
+    sql_finalize(product);
+    sql_finalize(take);
+    sql_finalize(ins);
     *id = order_id;
     return DORF_OK;
 
 fail:
-    sqlite3_finalize(product);
-    sqlite3_finalize(take);
-    sqlite3_finalize(ins);
+    sql_finalize(product);
+    sql_finalize(take);
+    sql_finalize(ins);
     market_rollback(s);
     return st;
 }
@@ -206,46 +205,46 @@ static const char order_items_sql[] =
     "SELECT i.product_id, i.quantity, i.price_cents, p.name, p.unit FROM order_item AS i"
     " JOIN product AS p ON p.id = i.product_id WHERE i.order_id = ? ORDER BY i.rowid";
 
-static void read_order(struct reader *r, sqlite3_stmt *stmt, dorf_order *out) {
+static void read_order(struct reader *r, sql_stmt *stmt, dorf_order *out) {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(stmt, 0);
-    out->citizen_id = sqlite3_column_int64(stmt, 1);
-    out->shop_id = sqlite3_column_int64(stmt, 2);
-    out->shop_owner_id = sqlite3_column_int64(stmt, 3);
+    out->id = sql_column_int64(stmt, 0);
+    out->citizen_id = sql_column_int64(stmt, 1);
+    out->shop_id = sql_column_int64(stmt, 2);
+    out->shop_owner_id = sql_column_int64(stmt, 3);
     out->shop_name = market_col_text(r, stmt, 4);
     dorf_order_state state = DORF_ORDER_PLACED;
-    dorf_order_state_from_name((const char *)sqlite3_column_text(stmt, 5), &state);
+    dorf_order_state_from_name((const char *)sql_column_text(stmt, 5), &state);
     out->state = state;
-    out->delivery = sqlite3_column_int(stmt, 6);
-    out->dropoff_lon_deg = sqlite3_column_double(stmt, 7);
-    out->dropoff_lat_deg = sqlite3_column_double(stmt, 8);
-    out->total_cents = sqlite3_column_int64(stmt, 9);
-    out->created_at = sqlite3_column_int64(stmt, 10);
-    out->updated_at = sqlite3_column_int64(stmt, 11);
-    out->parcel_id = sqlite3_column_int64(stmt, 12);
+    out->delivery = sql_column_int(stmt, 6);
+    out->dropoff_lon_deg = sql_column_double(stmt, 7);
+    out->dropoff_lat_deg = sql_column_double(stmt, 8);
+    out->total_cents = sql_column_int64(stmt, 9);
+    out->created_at = sql_column_int64(stmt, 10);
+    out->updated_at = sql_column_int64(stmt, 11);
+    out->parcel_id = sql_column_int64(stmt, 12);
 }
 
 /* Reads the items of `order` with the prepared order_items_sql statement. */
-static dorf_status read_items(struct sqlite_store *s, struct reader *r, sqlite3_stmt *stmt,
+static dorf_status read_items(struct sql_store *s, struct reader *r, sql_stmt *stmt,
                               dorf_order *order) {
-    sqlite3_reset(stmt);
-    sqlite3_bind_int64(stmt, 1, order->id);
+    sql_reset(stmt);
+    sql_bind_int64(stmt, 1, order->id);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (market_arena_grow(r->arena, (void **)&order->items, &cap, order->item_count + 1,
                               sizeof *order->items) != 0) {
             return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory reading an order");
         }
         dorf_order_item *it = &order->items[order->item_count++];
-        it->product_id = sqlite3_column_int64(stmt, 0);
-        it->quantity = sqlite3_column_int64(stmt, 1);
-        it->price_cents = sqlite3_column_int64(stmt, 2);
+        it->product_id = sql_column_int64(stmt, 0);
+        it->quantity = sql_column_int64(stmt, 1);
+        it->price_cents = sql_column_int64(stmt, 2);
         it->name = market_col_text(r, stmt, 3);
         it->unit = market_col_text(r, stmt, 4);
     }
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, "reading an order's items");
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, "reading an order's items");
     }
     if (r->oom) {
         return dorf_fail(s->base.ctx, DORF_ENOMEM, "out of memory reading an order");
@@ -255,43 +254,43 @@ static dorf_status read_items(struct sqlite_store *s, struct reader *r, sqlite3_
 
 dorf_status dorf_store_order_get(dorf_store *store, dorf_arena *arena, int64_t user_id,
                                  int64_t order_id, dorf_order *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    sqlite3_stmt *items = NULL;
+    sql_stmt *stmt = NULL;
+    sql_stmt *items = NULL;
     dorf_status st = market_begin(s, 0);
     if (st != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(s, get_order_sql, &stmt)) != DORF_OK ||
-        (st = sqlite_store_prepare(s, order_items_sql, &items)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, get_order_sql, &stmt)) != DORF_OK ||
+        (st = sql_store_prepare(s, order_items_sql, &items)) != DORF_OK) {
         goto fail;
     }
     market_bind_int(stmt, ":id", order_id);
     market_bind_int(stmt, ":user", user_id);
     struct reader r = {arena, 0};
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) {
+    int rc = sql_step(stmt);
+    if (rc == SQL_DONE) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no order %lld", (long long)order_id);
         goto fail;
     }
-    if (rc != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "reading an order");
+    if (rc != SQL_ROW) {
+        st = sql_store_fail(s, "reading an order");
         goto fail;
     }
     read_order(&r, stmt, out);
     if ((st = read_items(s, &r, items, out)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_finalize(stmt);
-    sqlite3_finalize(items);
+    sql_finalize(stmt);
+    sql_finalize(items);
     return market_commit(s);
 
 fail:
-    sqlite3_finalize(stmt);
-    sqlite3_finalize(items);
+    sql_finalize(stmt);
+    sql_finalize(items);
     market_rollback(s);
     return st;
 }
@@ -301,7 +300,7 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
                                    dorf_order **out, size_t *count) {
     *out = NULL;
     *count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -313,13 +312,13 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
     if (state && (unsigned)*state >= DORF_ORDER_STATE_COUNT) {
         return dorf_fail(store->ctx, DORF_EINVAL, "unknown order state");
     }
-    sqlite3_stmt *stmt = NULL;
-    sqlite3_stmt *items_stmt = NULL;
+    sql_stmt *stmt = NULL;
+    sql_stmt *items_stmt = NULL;
     if ((st = market_begin(s, 0)) != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(s, list_orders_sql, &stmt)) != DORF_OK ||
-        (st = sqlite_store_prepare(s, order_items_sql, &items_stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, list_orders_sql, &stmt)) != DORF_OK ||
+        (st = sql_store_prepare(s, order_items_sql, &items_stmt)) != DORF_OK) {
         goto fail;
     }
     market_bind_geo(stmt, &g);
@@ -330,7 +329,7 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
     size_t n = 0;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (market_arena_grow(arena, (void **)&items, &cap, n + 1, sizeof *items) != 0) {
             r.oom = 1;
             break;
@@ -341,8 +340,8 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
         st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory listing orders");
         goto fail;
     }
-    if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing orders");
+    if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing orders");
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
@@ -350,8 +349,8 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
             goto fail;
         }
     }
-    sqlite3_finalize(stmt);
-    sqlite3_finalize(items_stmt);
+    sql_finalize(stmt);
+    sql_finalize(items_stmt);
     stmt = items_stmt = NULL;
     if ((st = market_commit(s)) != DORF_OK) {
         goto fail;
@@ -361,8 +360,8 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
     return DORF_OK;
 
 fail:
-    sqlite3_finalize(stmt);
-    sqlite3_finalize(items_stmt);
+    sql_finalize(stmt);
+    sql_finalize(items_stmt);
     market_rollback(s);
     return st;
 }
@@ -377,9 +376,9 @@ struct order_row {
     double shop_lon, shop_lat;
 };
 
-static dorf_status read_order_row(struct sqlite_store *s, int64_t order_id, struct order_row *o) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
+static dorf_status read_order_row(struct sql_store *s, int64_t order_id, struct order_row *o) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(
         s,
         "SELECT o.state, o.citizen_id, s.owner_id, o.delivery, o.dropoff_lon, o.dropoff_lat,"
         " s.lon, s.lat FROM shop_order AS o JOIN shop AS s ON s.id = o.shop_id WHERE o.id = ?",
@@ -387,48 +386,48 @@ static dorf_status read_order_row(struct sqlite_store *s, int64_t order_id, stru
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, order_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    sql_bind_int64(stmt, 1, order_id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         o->state = DORF_ORDER_STATE_COUNT;
-        dorf_order_state_from_name((const char *)sqlite3_column_text(stmt, 0), &o->state);
-        o->citizen_id = sqlite3_column_int64(stmt, 1);
-        o->owner_id = sqlite3_column_int64(stmt, 2);
-        o->delivery = sqlite3_column_int(stmt, 3);
-        o->dropoff_lon = sqlite3_column_double(stmt, 4);
-        o->dropoff_lat = sqlite3_column_double(stmt, 5);
-        o->shop_lon = sqlite3_column_double(stmt, 6);
-        o->shop_lat = sqlite3_column_double(stmt, 7);
-    } else if (rc == SQLITE_DONE) {
+        dorf_order_state_from_name((const char *)sql_column_text(stmt, 0), &o->state);
+        o->citizen_id = sql_column_int64(stmt, 1);
+        o->owner_id = sql_column_int64(stmt, 2);
+        o->delivery = sql_column_int(stmt, 3);
+        o->dropoff_lon = sql_column_double(stmt, 4);
+        o->dropoff_lat = sql_column_double(stmt, 5);
+        o->shop_lon = sql_column_double(stmt, 6);
+        o->shop_lat = sql_column_double(stmt, 7);
+    } else if (rc == SQL_DONE) {
         st = dorf_fail(s->base.ctx, DORF_ENOTFOUND, "no order %lld", (long long)order_id);
     } else {
-        st = sqlite_store_fail(s, "reading an order");
+        st = sql_store_fail(s, "reading an order");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* Sets the order's state and writes the audit row (inside the caller's transaction). */
-static dorf_status set_state(struct sqlite_store *s, int64_t user_id, int64_t order_id,
+static dorf_status set_state(struct sql_store *s, int64_t user_id, int64_t order_id,
                              dorf_order_state from, dorf_order_state to, int64_t now) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "UPDATE shop_order SET state = ?, updated_at = ?"
-                                          " WHERE id = ? AND state = ?",
-                                          &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "UPDATE shop_order SET state = ?, updated_at = ?"
+                                       " WHERE id = ? AND state = ?",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_text(stmt, 1, dorf_order_state_name(to), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, now);
-    sqlite3_bind_int64(stmt, 3, order_id);
-    sqlite3_bind_text(stmt, 4, dorf_order_state_name(from), -1, SQLITE_STATIC);
+    sql_bind_text(stmt, 1, dorf_order_state_name(to), -1, SQL_STATIC);
+    sql_bind_int64(stmt, 2, now);
+    sql_bind_int64(stmt, 3, order_id);
+    sql_bind_text(stmt, 4, dorf_order_state_name(from), -1, SQL_STATIC);
     st = market_step_done(s, stmt, "changing an order's state");
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if (sqlite3_changes(s->db) != 1) {
+    if (sql_changes(s->conn) != 1) {
         return dorf_fail(s->base.ctx, DORF_EIO, "order %lld changed under a write lock",
                          (long long)order_id);
     }
@@ -440,27 +439,27 @@ static dorf_status set_state(struct sqlite_store *s, int64_t user_id, int64_t or
     return market_audit(s, now, user_id, "order.transition", object, detail);
 }
 
-static dorf_status restore_stock(struct sqlite_store *s, int64_t order_id) {
-    sqlite3_stmt *stmt = NULL;
+static dorf_status restore_stock(struct sql_store *s, int64_t order_id) {
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s,
-                             "UPDATE product SET stock = stock + (SELECT quantity FROM order_item"
-                             " WHERE order_id = ?1 AND product_id = product.id)"
-                             " WHERE id IN (SELECT product_id FROM order_item WHERE order_id = ?1)",
-                             &stmt);
+        sql_store_prepare(s,
+                          "UPDATE product SET stock = stock + (SELECT quantity FROM order_item"
+                          " WHERE order_id = ?1 AND product_id = product.id)"
+                          " WHERE id IN (SELECT product_id FROM order_item WHERE order_id = ?1)",
+                          &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, order_id);
+    sql_bind_int64(stmt, 1, order_id);
     st = market_step_done(s, stmt, "putting items back into stock");
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-static dorf_status create_parcel(struct sqlite_store *s, int64_t order_id,
-                                 const struct order_row *o, int64_t now) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(
+static dorf_status create_parcel(struct sql_store *s, int64_t order_id, const struct order_row *o,
+                                 int64_t now) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(
         s,
         "INSERT INTO parcel (order_id, state, pickup_lon, pickup_lat, dropoff_lon, dropoff_lat,"
         " ready_at, due_from, due_until, size, created_at, updated_at)"
@@ -469,15 +468,15 @@ static dorf_status create_parcel(struct sqlite_store *s, int64_t order_id,
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, order_id);
-    sqlite3_bind_double(stmt, 2, o->shop_lon);
-    sqlite3_bind_double(stmt, 3, o->shop_lat);
-    sqlite3_bind_double(stmt, 4, o->dropoff_lon);
-    sqlite3_bind_double(stmt, 5, o->dropoff_lat);
-    sqlite3_bind_int64(stmt, 6, now);
-    sqlite3_bind_int64(stmt, 7, now + DORF_MARKET_DELIVERY_WINDOW_S);
+    sql_bind_int64(stmt, 1, order_id);
+    sql_bind_double(stmt, 2, o->shop_lon);
+    sql_bind_double(stmt, 3, o->shop_lat);
+    sql_bind_double(stmt, 4, o->dropoff_lon);
+    sql_bind_double(stmt, 5, o->dropoff_lat);
+    sql_bind_int64(stmt, 6, now);
+    sql_bind_int64(stmt, 7, now + DORF_MARKET_DELIVERY_WINDOW_S);
     st = market_step_done(s, stmt, "creating a parcel");
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -489,7 +488,7 @@ static dorf_status illegal(dorf_ctx *ctx, int64_t order_id, dorf_order_state fro
 
 dorf_status dorf_store_order_transition(dorf_store *store, int64_t user_id, int64_t order_id,
                                         dorf_order_state to, int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }

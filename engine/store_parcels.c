@@ -1,5 +1,5 @@
 /*
- * store_sqlite_parcels.c: LieferBar's availabilities and parcels in the SpatiaLite store
+ * store_parcels.c: LieferBar's availabilities and parcels in the SpatiaLite store
  * (dorf/lieferbar_store.h).
  *
  * Every change of a parcel is one conditional UPDATE whose WHERE clause names the state it
@@ -18,7 +18,7 @@
 
 #include "dorf/lieferbar_store.h"
 #include "dorf/platform.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 #define EARTH_RADIUS_M 6371008.8
 #define DEG_TO_RAD (3.14159265358979323846 / 180.0)
@@ -48,21 +48,16 @@ static int valid_position(double lon, double lat) {
     return isfinite(lon) && isfinite(lat) && lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90;
 }
 
-/* Runs `sql` (no parameters, no rows); records a failure as DORF_EIO. */
-static dorf_status exec(struct sqlite_store *s, const char *sql) {
-    return sqlite_store_exec(s, sql);
-}
-
-static void rollback(struct sqlite_store *s) {
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+static void rollback(struct sql_store *s) {
+    sql_store_rollback(s);
 }
 
 /* Ends a transaction: COMMIT when st is DORF_OK (a failing commit becomes the status). */
-static dorf_status finish(struct sqlite_store *s, dorf_status st) {
+static dorf_status finish(struct sql_store *s, dorf_status st) {
     if (st == DORF_OK) {
-        st = exec(s, "COMMIT");
+        st = sql_store_commit(s);
     }
-    if (st != DORF_OK && !sqlite3_get_autocommit(s->db)) {
+    if (st != DORF_OK && sql_in_transaction(s->conn)) {
         rollback(s);
     }
     return st;
@@ -92,7 +87,7 @@ static dorf_status check_availability(dorf_ctx *ctx, const dorf_availability *a)
 
 dorf_status dorf_store_availability_add(dorf_store *store, const dorf_availability *a, int64_t now,
                                         int64_t *id) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -100,65 +95,64 @@ dorf_status dorf_store_availability_add(dorf_store *store, const dorf_availabili
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *count = NULL;
-    sqlite3_stmt *ins = NULL;
-    if ((st = exec(s, "BEGIN IMMEDIATE")) != DORF_OK) {
+    sql_stmt *count = NULL;
+    sql_stmt *ins = NULL;
+    if ((st = sql_store_begin(s, 1)) != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(
-             s,
-             "SELECT (SELECT count(*) FROM availability WHERE volunteer_id = ?1),"
-             " EXISTS (SELECT 1 FROM app_user WHERE id = ?1)",
-             &count)) != DORF_OK) {
+    if ((st =
+             sql_store_prepare(s,
+                               "SELECT (SELECT count(*) FROM availability WHERE volunteer_id = ?1),"
+                               " EXISTS (SELECT 1 FROM app_user WHERE id = ?1)",
+                               &count)) != DORF_OK) {
         goto done;
     }
-    sqlite3_bind_int64(count, 1, a->volunteer_id);
-    if (sqlite3_step(count) != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "counting availabilities");
+    sql_bind_int64(count, 1, a->volunteer_id);
+    if (sql_step(count) != SQL_ROW) {
+        st = sql_store_fail(s, "counting availabilities");
         goto done;
     }
-    if (!sqlite3_column_int(count, 1)) {
+    if (!sql_column_int(count, 1)) {
         st = dorf_fail(store->ctx, DORF_EINVAL, "availability: no volunteer %lld",
                        (long long)a->volunteer_id);
         goto done;
     }
-    if (sqlite3_column_int64(count, 0) >= DORF_AVAILABILITY_MAX_PER_VOLUNTEER) {
+    if (sql_column_int64(count, 0) >= DORF_AVAILABILITY_MAX_PER_VOLUNTEER) {
         st = dorf_fail(store->ctx, DORF_ECONFLICT,
                        "a volunteer may publish at most %d availabilities; delete old ones",
                        DORF_AVAILABILITY_MAX_PER_VOLUNTEER);
         goto done;
     }
-    if ((st =
-             sqlite_store_prepare(s,
-                                  "INSERT INTO availability (volunteer_id, mode, capacity, from_at,"
-                                  " until_at, max_detour_s, home_lon, home_lat, trip_lon, trip_lat)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                  &ins)) != DORF_OK) {
+    if ((st = sql_store_prepare(s,
+                                "INSERT INTO availability (volunteer_id, mode, capacity, from_at,"
+                                " until_at, max_detour_s, home_lon, home_lat, trip_lon, trip_lat)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                &ins)) != DORF_OK) {
         goto done;
     }
-    sqlite3_bind_int64(ins, 1, a->volunteer_id);
-    sqlite3_bind_text(ins, 2, a->mode, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ins, 3, a->capacity);
-    sqlite3_bind_int64(ins, 4, a->from_at);
-    sqlite3_bind_int64(ins, 5, a->until_at);
-    sqlite3_bind_int(ins, 6, a->max_detour_s);
-    sqlite3_bind_double(ins, 7, a->home_lon_deg);
-    sqlite3_bind_double(ins, 8, a->home_lat_deg);
+    sql_bind_int64(ins, 1, a->volunteer_id);
+    sql_bind_text(ins, 2, a->mode, -1, SQL_STATIC);
+    sql_bind_int(ins, 3, a->capacity);
+    sql_bind_int64(ins, 4, a->from_at);
+    sql_bind_int64(ins, 5, a->until_at);
+    sql_bind_int(ins, 6, a->max_detour_s);
+    sql_bind_double(ins, 7, a->home_lon_deg);
+    sql_bind_double(ins, 8, a->home_lat_deg);
     if (a->has_trip) {
-        sqlite3_bind_double(ins, 9, a->trip_lon_deg);
-        sqlite3_bind_double(ins, 10, a->trip_lat_deg);
+        sql_bind_double(ins, 9, a->trip_lon_deg);
+        sql_bind_double(ins, 10, a->trip_lat_deg);
     }
-    if (sqlite3_step(ins) != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "adding an availability");
+    if (sql_step(ins) != SQL_DONE) {
+        st = sql_store_fail(s, "adding an availability");
         goto done;
     }
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sql_last_insert_rowid(s->conn);
     char object[48];
     snprintf(object, sizeof object, "availability/%lld", (long long)*id);
     st = dorf_store_audit(store, now, a->volunteer_id, "availability.add", object, a->mode);
 done:
-    sqlite3_finalize(count);
-    sqlite3_finalize(ins);
+    sql_finalize(count);
+    sql_finalize(ins);
     return finish(s, st);
 }
 
@@ -166,22 +160,22 @@ done:
     "id, volunteer_id, mode, capacity, from_at, until_at, max_detour_s, home_lon, home_lat,"       \
     " trip_lon, trip_lat"
 
-static void read_availability(sqlite3_stmt *stmt, dorf_availability *out) {
+static void read_availability(sql_stmt *stmt, dorf_availability *out) {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(stmt, 0);
-    out->volunteer_id = sqlite3_column_int64(stmt, 1);
-    const unsigned char *mode = sqlite3_column_text(stmt, 2);
+    out->id = sql_column_int64(stmt, 0);
+    out->volunteer_id = sql_column_int64(stmt, 1);
+    const unsigned char *mode = sql_column_text(stmt, 2);
     snprintf(out->mode, sizeof out->mode, "%s", mode ? (const char *)mode : "");
-    out->capacity = sqlite3_column_int(stmt, 3);
-    out->from_at = sqlite3_column_int64(stmt, 4);
-    out->until_at = sqlite3_column_int64(stmt, 5);
-    out->max_detour_s = sqlite3_column_int(stmt, 6);
-    out->home_lon_deg = sqlite3_column_double(stmt, 7);
-    out->home_lat_deg = sqlite3_column_double(stmt, 8);
-    out->has_trip = sqlite3_column_type(stmt, 9) != SQLITE_NULL;
+    out->capacity = sql_column_int(stmt, 3);
+    out->from_at = sql_column_int64(stmt, 4);
+    out->until_at = sql_column_int64(stmt, 5);
+    out->max_detour_s = sql_column_int(stmt, 6);
+    out->home_lon_deg = sql_column_double(stmt, 7);
+    out->home_lat_deg = sql_column_double(stmt, 8);
+    out->has_trip = sql_column_type(stmt, 9) != SQL_NULL;
     if (out->has_trip) {
-        out->trip_lon_deg = sqlite3_column_double(stmt, 9);
-        out->trip_lat_deg = sqlite3_column_double(stmt, 10);
+        out->trip_lon_deg = sql_column_double(stmt, 9);
+        out->trip_lat_deg = sql_column_double(stmt, 10);
     }
 }
 
@@ -189,34 +183,34 @@ dorf_status dorf_store_availability_list(dorf_store *store, dorf_arena *arena, i
                                          dorf_availability **out, size_t *count) {
     *out = NULL;
     *count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "SELECT " AVAILABILITY_COLUMNS " FROM availability"
-                                          " WHERE volunteer_id = ? ORDER BY from_at, id",
-                                          &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "SELECT " AVAILABILITY_COLUMNS " FROM availability"
+                                       " WHERE volunteer_id = ? ORDER BY from_at, id",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, volunteer_id);
+    sql_bind_int64(stmt, 1, volunteer_id);
     size_t cap = DORF_AVAILABILITY_MAX_PER_VOLUNTEER;
     dorf_availability *list = dorf_arena_alloc(arena, cap * sizeof *list);
     if (!list) {
-        sqlite3_finalize(stmt);
+        sql_finalize(stmt);
         return dorf_fail(store->ctx, DORF_ENOMEM, "out of memory listing availabilities");
     }
     size_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < cap) {
+    while ((rc = sql_step(stmt)) == SQL_ROW && n < cap) {
         read_availability(stmt, &list[n++]);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing availabilities");
+    if (rc != SQL_ROW && rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing availabilities");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st == DORF_OK) {
         *out = list;
         *count = n;
@@ -226,54 +220,54 @@ dorf_status dorf_store_availability_list(dorf_store *store, dorf_arena *arena, i
 
 dorf_status dorf_store_availability_get(dorf_store *store, int64_t volunteer_id, int64_t id,
                                         dorf_availability *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "SELECT " AVAILABILITY_COLUMNS " FROM availability"
-                                          " WHERE id = ? AND volunteer_id = ?",
-                                          &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "SELECT " AVAILABILITY_COLUMNS " FROM availability"
+                                       " WHERE id = ? AND volunteer_id = ?",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, volunteer_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    sql_bind_int64(stmt, 1, id);
+    sql_bind_int64(stmt, 2, volunteer_id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         read_availability(stmt, out);
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no availability %lld of yours", (long long)id);
     } else {
-        st = sqlite_store_fail(s, "reading an availability");
+        st = sql_store_fail(s, "reading an availability");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 dorf_status dorf_store_availability_delete(dorf_store *store, int64_t volunteer_id, int64_t id,
                                            int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = exec(s, "BEGIN IMMEDIATE");
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_begin(s, 1);
     if (st != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(s, "DELETE FROM availability WHERE id = ? AND volunteer_id = ?",
-                                   &stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, "DELETE FROM availability WHERE id = ? AND volunteer_id = ?",
+                                &stmt)) != DORF_OK) {
         goto done;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, volunteer_id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "deleting an availability");
+    sql_bind_int64(stmt, 1, id);
+    sql_bind_int64(stmt, 2, volunteer_id);
+    if (sql_step(stmt) != SQL_DONE) {
+        st = sql_store_fail(s, "deleting an availability");
         goto done;
     }
-    if (sqlite3_changes(s->db) != 1) {
+    if (sql_changes(s->conn) != 1) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no availability %lld of yours", (long long)id);
         goto done;
     }
@@ -281,7 +275,7 @@ dorf_status dorf_store_availability_delete(dorf_store *store, int64_t volunteer_
     snprintf(object, sizeof object, "availability/%lld", (long long)id);
     st = dorf_store_audit(store, now, volunteer_id, "availability.delete", object, NULL);
 done:
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return finish(s, st);
 }
 
@@ -295,25 +289,25 @@ done:
     " FROM parcel AS p LEFT JOIN shop_order AS o ON o.id = p.order_id"                             \
     " LEFT JOIN shop AS s ON s.id = o.shop_id"
 
-static int read_parcel(sqlite3_stmt *stmt, dorf_arena *arena, dorf_parcel *out) {
+static int read_parcel(sql_stmt *stmt, dorf_arena *arena, dorf_parcel *out) {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(stmt, 0);
-    out->order_id = sqlite3_column_int64(stmt, 1);
-    out->shop_id = sqlite3_column_int64(stmt, 2);
-    const unsigned char *name = sqlite3_column_text(stmt, 3);
+    out->id = sql_column_int64(stmt, 0);
+    out->order_id = sql_column_int64(stmt, 1);
+    out->shop_id = sql_column_int64(stmt, 2);
+    const unsigned char *name = sql_column_text(stmt, 3);
     out->shop_name = dorf_arena_strdup(arena, name ? (const char *)name : "");
-    out->state = parcel_state_from(sqlite3_column_text(stmt, 4));
-    out->volunteer_id = sqlite3_column_int64(stmt, 5);
-    out->pickup_lon_deg = sqlite3_column_double(stmt, 6);
-    out->pickup_lat_deg = sqlite3_column_double(stmt, 7);
-    out->dropoff_lon_deg = sqlite3_column_double(stmt, 8);
-    out->dropoff_lat_deg = sqlite3_column_double(stmt, 9);
-    out->ready_at = sqlite3_column_int64(stmt, 10);
-    out->due_from = sqlite3_column_int64(stmt, 11);
-    out->due_until = sqlite3_column_int64(stmt, 12);
-    out->size = sqlite3_column_int(stmt, 13);
-    out->created_at = sqlite3_column_int64(stmt, 14);
-    out->updated_at = sqlite3_column_int64(stmt, 15);
+    out->state = parcel_state_from(sql_column_text(stmt, 4));
+    out->volunteer_id = sql_column_int64(stmt, 5);
+    out->pickup_lon_deg = sql_column_double(stmt, 6);
+    out->pickup_lat_deg = sql_column_double(stmt, 7);
+    out->dropoff_lon_deg = sql_column_double(stmt, 8);
+    out->dropoff_lat_deg = sql_column_double(stmt, 9);
+    out->ready_at = sql_column_int64(stmt, 10);
+    out->due_from = sql_column_int64(stmt, 11);
+    out->due_until = sql_column_int64(stmt, 12);
+    out->size = sql_column_int(stmt, 13);
+    out->created_at = sql_column_int64(stmt, 14);
+    out->updated_at = sql_column_int64(stmt, 15);
     out->distance_m = -1;
     return out->shop_name != NULL;
 }
@@ -383,7 +377,7 @@ dorf_status dorf_store_list_parcels(dorf_store *store, dorf_arena *arena, int64_
                                     const dorf_geo_query *q, dorf_parcel **out, size_t *count) {
     *out = NULL;
     *count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -399,31 +393,31 @@ dorf_status dorf_store_list_parcels(dorf_store *store, dorf_arena *arena, int64_
         limit = DORF_MARKET_MAX_LIST;
     }
     int by_distance = q && q->by_distance;
-    sqlite3_stmt *stmt = NULL;
-    st = sqlite_store_prepare(s,
-                              "SELECT " PARCEL_COLUMNS PARCEL_FROM
-                              " WHERE (CASE WHEN ?1 = 0 THEN p.state = 'open'"
-                              " ELSE p.volunteer_id = ?1 AND p.state IN ('claimed', 'picked_up')"
-                              " END) AND p.pickup_lon BETWEEN ?2 AND ?4"
-                              " AND p.pickup_lat BETWEEN ?3 AND ?5 ORDER BY p.id",
-                              &stmt);
+    sql_stmt *stmt = NULL;
+    st = sql_store_prepare(s,
+                           "SELECT " PARCEL_COLUMNS PARCEL_FROM
+                           " WHERE (CASE WHEN ?1 = 0 THEN p.state = 'open'"
+                           " ELSE p.volunteer_id = ?1 AND p.state IN ('claimed', 'picked_up')"
+                           " END) AND p.pickup_lon BETWEEN ?2 AND ?4"
+                           " AND p.pickup_lat BETWEEN ?3 AND ?5 ORDER BY p.id",
+                           &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, volunteer_id);
+    sql_bind_int64(stmt, 1, volunteer_id);
     for (int i = 0; i < 4; i++) {
-        sqlite3_bind_double(stmt, 2 + i, box[i]);
+        sql_bind_double(stmt, 2 + i, box[i]);
     }
     /* Sorting by distance needs every candidate; otherwise the first `limit` by id do. */
     size_t cap = 64;
     size_t n = 0;
     dorf_parcel *list = malloc(cap * sizeof *list);
-    int rc = SQLITE_DONE;
+    int rc = SQL_DONE;
     if (!list) {
         st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory listing parcels");
         goto done;
     }
-    while ((by_distance || n < limit) && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((by_distance || n < limit) && (rc = sql_step(stmt)) == SQL_ROW) {
         if (n == cap) {
             dorf_parcel *more = realloc(list, 2 * cap * sizeof *list);
             if (!more) {
@@ -446,8 +440,8 @@ dorf_status dorf_store_list_parcels(dorf_store *store, dorf_arena *arena, int64_
         }
         n++;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing parcels");
+    if (rc != SQL_ROW && rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing parcels");
         goto done;
     }
     if (by_distance) {
@@ -466,63 +460,63 @@ dorf_status dorf_store_list_parcels(dorf_store *store, dorf_arena *arena, int64_
     *count = n;
 done:
     free(list);
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 dorf_status dorf_store_parcel_get(dorf_store *store, dorf_arena *arena, int64_t volunteer_id,
                                   int64_t id, dorf_parcel *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s,
-                             "SELECT " PARCEL_COLUMNS PARCEL_FROM
-                             " WHERE p.id = ? AND (p.state = 'open' OR p.volunteer_id = ?)",
-                             &stmt);
+        sql_store_prepare(s,
+                          "SELECT " PARCEL_COLUMNS PARCEL_FROM
+                          " WHERE p.id = ? AND (p.state = 'open' OR p.volunteer_id = ?)",
+                          &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, volunteer_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    sql_bind_int64(stmt, 1, id);
+    sql_bind_int64(stmt, 2, volunteer_id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         if (!read_parcel(stmt, arena, out)) {
             st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory reading a parcel");
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no parcel %lld for you", (long long)id);
     } else {
-        st = sqlite_store_fail(s, "reading a parcel");
+        st = sql_store_fail(s, "reading a parcel");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* ---- parcels: moving ---- */
 
 /* The state and volunteer of parcel `id`; DORF_ENOTFOUND (no message) when there is none. */
-static dorf_status parcel_owner(struct sqlite_store *s, int64_t id, dorf_parcel_state *state,
+static dorf_status parcel_owner(struct sql_store *s, int64_t id, dorf_parcel_state *state,
                                 int64_t *volunteer_id) {
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s, "SELECT state, volunteer_id FROM parcel WHERE id = ?", &stmt);
+        sql_store_prepare(s, "SELECT state, volunteer_id FROM parcel WHERE id = ?", &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *state = parcel_state_from(sqlite3_column_text(stmt, 0));
-        *volunteer_id = sqlite3_column_int64(stmt, 1);
-    } else if (rc == SQLITE_DONE) {
+    sql_bind_int64(stmt, 1, id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
+        *state = parcel_state_from(sql_column_text(stmt, 0));
+        *volunteer_id = sql_column_int64(stmt, 1);
+    } else if (rc == SQL_DONE) {
         st = DORF_ENOTFOUND;
     } else {
-        st = sqlite_store_fail(s, "reading a parcel");
+        st = sql_store_fail(s, "reading a parcel");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -534,16 +528,16 @@ static dorf_status audit_parcel(dorf_store *store, int64_t now, int64_t voluntee
 }
 
 /* Claims one parcel inside the caller's transaction. */
-static dorf_status claim_one(struct sqlite_store *s, sqlite3_stmt *update, int64_t volunteer_id,
+static dorf_status claim_one(struct sql_store *s, sql_stmt *update, int64_t volunteer_id,
                              int64_t id, int64_t now) {
-    sqlite3_reset(update);
-    sqlite3_bind_int64(update, 1, volunteer_id);
-    sqlite3_bind_int64(update, 2, now);
-    sqlite3_bind_int64(update, 3, id);
-    if (sqlite3_step(update) != SQLITE_DONE) {
-        return sqlite_store_fail(s, "claiming a parcel");
+    sql_reset(update);
+    sql_bind_int64(update, 1, volunteer_id);
+    sql_bind_int64(update, 2, now);
+    sql_bind_int64(update, 3, id);
+    if (sql_step(update) != SQL_DONE) {
+        return sql_store_fail(s, "claiming a parcel");
     }
-    if (sqlite3_changes(s->db) == 1) {
+    if (sql_changes(s->conn) == 1) {
         return audit_parcel(&s->base, now, volunteer_id, "parcel.claim", id);
     }
     dorf_parcel_state state;
@@ -569,19 +563,19 @@ static dorf_status claim_one(struct sqlite_store *s, sqlite3_stmt *update, int64
 
 dorf_status dorf_store_parcel_claim(dorf_store *store, int64_t volunteer_id, int64_t id,
                                     int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *update = NULL;
-    dorf_status st = exec(s, "BEGIN IMMEDIATE");
+    sql_stmt *update = NULL;
+    dorf_status st = sql_store_begin(s, 1);
     if (st != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(s, CLAIM_SQL, &update)) == DORF_OK) {
+    if ((st = sql_store_prepare(s, CLAIM_SQL, &update)) == DORF_OK) {
         st = claim_one(s, update, volunteer_id, id, now);
     }
-    sqlite3_finalize(update);
+    sql_finalize(update);
     return finish(s, st);
 }
 
@@ -589,7 +583,7 @@ dorf_status dorf_store_parcels_claim_all(dorf_store *store, int64_t volunteer_id
                                          const int64_t *ids, size_t n, int64_t now, int64_t *taken,
                                          size_t *taken_count) {
     *taken_count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -605,12 +599,12 @@ dorf_status dorf_store_parcels_claim_all(dorf_store *store, int64_t volunteer_id
             }
         }
     }
-    sqlite3_stmt *update = NULL;
-    dorf_status st = exec(s, "BEGIN IMMEDIATE");
+    sql_stmt *update = NULL;
+    dorf_status st = sql_store_begin(s, 1);
     if (st != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_prepare(s, CLAIM_SQL, &update)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, CLAIM_SQL, &update)) != DORF_OK) {
         goto done;
     }
     int conflict = 0;
@@ -631,34 +625,34 @@ dorf_status dorf_store_parcels_claim_all(dorf_store *store, int64_t volunteer_id
                        *taken_count, n);
     }
 done:
-    sqlite3_finalize(update);
+    sql_finalize(update);
     return finish(s, st);
 }
 
 /* One move of a volunteer's own parcel, `from` -> `to`, inside the caller's transaction. */
-static dorf_status move_own(struct sqlite_store *s, int64_t volunteer_id, int64_t id,
+static dorf_status move_own(struct sql_store *s, int64_t volunteer_id, int64_t id,
                             dorf_parcel_state from, dorf_parcel_state to, int64_t now) {
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st =
-        sqlite_store_prepare(s,
-                             "UPDATE parcel SET state = ?1, updated_at = ?2,"
-                             " volunteer_id = CASE WHEN ?1 = 'open' THEN NULL ELSE volunteer_id END"
-                             " WHERE id = ?3 AND volunteer_id = ?4 AND state = ?5",
-                             &stmt);
+        sql_store_prepare(s,
+                          "UPDATE parcel SET state = ?1, updated_at = ?2,"
+                          " volunteer_id = CASE WHEN ?1 = 'open' THEN NULL ELSE volunteer_id END"
+                          " WHERE id = ?3 AND volunteer_id = ?4 AND state = ?5",
+                          &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_text(stmt, 1, parcel_states[to], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, now);
-    sqlite3_bind_int64(stmt, 3, id);
-    sqlite3_bind_int64(stmt, 4, volunteer_id);
-    sqlite3_bind_text(stmt, 5, parcel_states[from], -1, SQLITE_STATIC);
-    int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, "moving a parcel");
+    sql_bind_text(stmt, 1, parcel_states[to], -1, SQL_STATIC);
+    sql_bind_int64(stmt, 2, now);
+    sql_bind_int64(stmt, 3, id);
+    sql_bind_int64(stmt, 4, volunteer_id);
+    sql_bind_text(stmt, 5, parcel_states[from], -1, SQL_STATIC);
+    int rc = sql_step(stmt);
+    sql_finalize(stmt);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, "moving a parcel");
     }
-    if (sqlite3_changes(s->db) == 1) {
+    if (sql_changes(s->conn) == 1) {
         return DORF_OK;
     }
     dorf_parcel_state state = DORF_PARCEL_OPEN;
@@ -676,11 +670,11 @@ static dorf_status move_own(struct sqlite_store *s, int64_t volunteer_id, int64_
 
 static dorf_status move(dorf_store *store, int64_t volunteer_id, int64_t id, dorf_parcel_state from,
                         dorf_parcel_state to, const char *action, int64_t now) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    dorf_status st = exec(s, "BEGIN IMMEDIATE");
+    dorf_status st = sql_store_begin(s, 1);
     if (st != DORF_OK) {
         return st;
     }
@@ -690,25 +684,25 @@ static dorf_status move(dorf_store *store, int64_t volunteer_id, int64_t id, dor
     }
     if (st == DORF_OK && to == DORF_PARCEL_DELIVERED) {
         /* The order travels with its parcel: handed over becomes delivered. */
-        sqlite3_stmt *stmt = NULL;
-        st = sqlite_store_prepare(s,
-                                  "UPDATE shop_order SET state = 'delivered', updated_at = ?"
-                                  " WHERE id = (SELECT order_id FROM parcel WHERE id = ?)"
-                                  " AND state = 'handed_over'",
-                                  &stmt);
+        sql_stmt *stmt = NULL;
+        st = sql_store_prepare(s,
+                               "UPDATE shop_order SET state = 'delivered', updated_at = ?"
+                               " WHERE id = (SELECT order_id FROM parcel WHERE id = ?)"
+                               " AND state = 'handed_over'",
+                               &stmt);
         if (st == DORF_OK) {
-            sqlite3_bind_int64(stmt, 1, now);
-            sqlite3_bind_int64(stmt, 2, id);
-            if (sqlite3_step(stmt) != SQLITE_DONE) {
-                st = sqlite_store_fail(s, "marking the order delivered");
-            } else if (sqlite3_changes(s->db) != 1) {
+            sql_bind_int64(stmt, 1, now);
+            sql_bind_int64(stmt, 2, id);
+            if (sql_step(stmt) != SQL_DONE) {
+                st = sql_store_fail(s, "marking the order delivered");
+            } else if (sql_changes(s->conn) != 1) {
                 st = dorf_fail(store->ctx, DORF_ECONFLICT,
                                "the order of parcel %lld is not handed over; it cannot be "
                                "delivered",
                                (long long)id);
             }
         }
-        sqlite3_finalize(stmt);
+        sql_finalize(stmt);
         if (st == DORF_OK) {
             char object[48];
             snprintf(object, sizeof object, "parcel/%lld", (long long)id);
@@ -737,7 +731,7 @@ dorf_status dorf_store_parcel_delivered(dorf_store *store, int64_t volunteer_id,
 }
 
 dorf_status dorf_store_file_path(dorf_store *store, char *buf, size_t size) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }

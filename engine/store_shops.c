@@ -1,5 +1,5 @@
 /*
- * store_sqlite_shops.c: BestellBar's places and shops in the SpatiaLite store (dorf/market.h):
+ * store_shops.c: BestellBar's places and shops in the SpatiaLite store (dorf/market.h):
  * listing the region's places, claiming one as a shop, reading and listing shops, on the
  * region's `place` table and the `shop` table of migration 3. A claim checks the place and
  * writes the shop in one BEGIN IMMEDIATE transaction, so a place is never claimed twice. Lists
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store_sqlite_market_internal.h"
+#include "store_market_internal.h"
 
 /* ---- places ------------------------------------------------------------------------------ */
 
@@ -34,7 +34,7 @@ dorf_status dorf_store_list_places(dorf_store *store, dorf_arena *arena, const c
                                    size_t *count) {
     *out = NULL;
     *count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -47,8 +47,8 @@ dorf_status dorf_store_list_places(dorf_store *store, dorf_arena *arena, const c
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s, list_places_sql, &stmt)) != DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s, list_places_sql, &stmt)) != DORF_OK) {
         return st;
     }
     market_bind_geo(stmt, &g);
@@ -58,35 +58,35 @@ dorf_status dorf_store_list_places(dorf_store *store, dorf_arena *arena, const c
     size_t n = 0;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (market_arena_grow(arena, (void **)&items, &cap, n + 1, sizeof *items) != 0) {
             r.oom = 1;
             break;
         }
         dorf_place_summary *p = &items[n++];
-        const unsigned char *type = sqlite3_column_text(stmt, 0);
+        const unsigned char *type = sql_column_text(stmt, 0);
         p->osm_type = type ? (char)type[0] : '?';
-        p->osm_id = sqlite3_column_int64(stmt, 1);
+        p->osm_id = sql_column_int64(stmt, 1);
         p->category = market_col_text(&r, stmt, 2);
         p->osm_key = market_col_text(&r, stmt, 3);
         p->osm_value = market_col_text(&r, stmt, 4);
         p->name = market_col_text(&r, stmt, 5);
         p->opening_hours = market_col_text(&r, stmt, 6);
-        p->opening_hours_valid = p->opening_hours && sqlite3_column_int(stmt, 7);
-        p->lon_deg = sqlite3_column_double(stmt, 8);
-        p->lat_deg = sqlite3_column_double(stmt, 9);
-        p->shop_id = sqlite3_column_int64(stmt, 10);
-        p->distance_m = market_geo_distance(&g, sqlite3_column_double(stmt, 11));
+        p->opening_hours_valid = p->opening_hours && sql_column_int(stmt, 7);
+        p->lon_deg = sql_column_double(stmt, 8);
+        p->lat_deg = sql_column_double(stmt, 9);
+        p->shop_id = sql_column_int64(stmt, 10);
+        p->distance_m = market_geo_distance(&g, sql_column_double(stmt, 11));
     }
     if (r.oom) {
         st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory listing places");
-    } else if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing places");
+    } else if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing places");
     } else {
         *out = items;
         *count = n;
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -107,25 +107,25 @@ static const char list_shops_sql[] =
                     " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist THEN d2 END, id"
                     " LIMIT :limit";
 
-static void read_shop(struct reader *r, sqlite3_stmt *stmt, const struct geo *g, dorf_shop *out) {
+static void read_shop(struct reader *r, sql_stmt *stmt, const struct geo *g, dorf_shop *out) {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(stmt, 0);
-    const unsigned char *type = sqlite3_column_text(stmt, 1);
+    out->id = sql_column_int64(stmt, 0);
+    const unsigned char *type = sql_column_text(stmt, 1);
     out->osm_type = type ? (char)type[0] : '?';
-    out->osm_id = sqlite3_column_int64(stmt, 2);
-    out->owner_id = sqlite3_column_int64(stmt, 3);
+    out->osm_id = sql_column_int64(stmt, 2);
+    out->owner_id = sql_column_int64(stmt, 3);
     out->name = market_col_text(r, stmt, 4);
     out->category = market_col_text(r, stmt, 5);
     out->opening_hours = market_col_text(r, stmt, 6);
-    out->lon_deg = sqlite3_column_double(stmt, 7);
-    out->lat_deg = sqlite3_column_double(stmt, 8);
-    out->created_at = sqlite3_column_int64(stmt, 9);
-    out->distance_m = g ? market_geo_distance(g, sqlite3_column_double(stmt, 10)) : -1;
+    out->lon_deg = sql_column_double(stmt, 7);
+    out->lat_deg = sql_column_double(stmt, 8);
+    out->created_at = sql_column_int64(stmt, 9);
+    out->distance_m = g ? market_geo_distance(g, sql_column_double(stmt, 10)) : -1;
 }
 
 dorf_status dorf_store_shop_claim(dorf_store *store, int64_t owner_id, char osm_type,
                                   int64_t osm_id, int64_t now, int64_t *id) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -133,72 +133,72 @@ dorf_status dorf_store_shop_claim(dorf_store *store, int64_t owner_id, char osm_
         return dorf_fail(store->ctx, DORF_EINVAL, "an OSM type is 'n', 'w' or 'r'");
     }
     const char type_text[2] = {osm_type, '\0'};
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     dorf_status st = market_begin(s, 1);
     if (st != DORF_OK) {
         return st;
     }
     /* The place, and whether it is claimed already, in one look. */
-    if ((st = sqlite_store_prepare(s,
-                                   "SELECT p.category, p.shop, coalesce(p.name, p.osm_value),"
-                                   " X(p.geom), Y(p.geom), (SELECT s.id FROM shop AS s WHERE"
-                                   " s.osm_type = p.osm_type AND s.osm_id = p.osm_id),"
-                                   " (SELECT count(*) FROM app_user WHERE id = ?3)"
-                                   " FROM place AS p WHERE p.osm_type = ?1 AND p.osm_id = ?2"
-                                   " ORDER BY p.id LIMIT 1",
-                                   &stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s,
+                                "SELECT p.category, p.shop, coalesce(p.name, p.osm_value),"
+                                " X(p.geom), Y(p.geom), (SELECT s.id FROM shop AS s WHERE"
+                                " s.osm_type = p.osm_type AND s.osm_id = p.osm_id),"
+                                " (SELECT count(*) FROM app_user WHERE id = ?3)"
+                                " FROM place AS p WHERE p.osm_type = ?1 AND p.osm_id = ?2"
+                                " ORDER BY p.id LIMIT 1",
+                                &stmt)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_bind_text(stmt, 1, type_text, 1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, osm_id);
-    sqlite3_bind_int64(stmt, 3, owner_id);
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) {
+    sql_bind_text(stmt, 1, type_text, 1, SQL_STATIC);
+    sql_bind_int64(stmt, 2, osm_id);
+    sql_bind_int64(stmt, 3, owner_id);
+    int rc = sql_step(stmt);
+    if (rc == SQL_DONE) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "the region has no place %c%lld", osm_type,
                        (long long)osm_id);
         goto fail;
     }
-    if (rc != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "looking up a place");
+    if (rc != SQL_ROW) {
+        st = sql_store_fail(s, "looking up a place");
         goto fail;
     }
-    const char *category = (const char *)sqlite3_column_text(stmt, 0);
-    const char *shop_tag = (const char *)sqlite3_column_text(stmt, 1);
+    const char *category = (const char *)sql_column_text(stmt, 0);
+    const char *shop_tag = (const char *)sql_column_text(stmt, 1);
     if (!dorf_market_place_is_shop(category, shop_tag)) {
         st = dorf_fail(store->ctx, DORF_EINVAL, "place %c%lld is a %s, not a shop", osm_type,
                        (long long)osm_id, category ? category : "place");
         goto fail;
     }
-    if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
+    if (sql_column_type(stmt, 5) != SQL_NULL) {
         st = dorf_fail(store->ctx, DORF_ECONFLICT, "place %c%lld is claimed already (shop %lld)",
-                       osm_type, (long long)osm_id, (long long)sqlite3_column_int64(stmt, 5));
+                       osm_type, (long long)osm_id, (long long)sql_column_int64(stmt, 5));
         goto fail;
     }
-    if (sqlite3_column_int(stmt, 6) != 1) {
+    if (sql_column_int(stmt, 6) != 1) {
         st = dorf_fail(store->ctx, DORF_EINVAL, "no user %lld", (long long)owner_id);
         goto fail;
     }
-    sqlite3_stmt *ins = NULL;
-    if ((st = sqlite_store_prepare(s,
-                                   "INSERT INTO shop (osm_type, osm_id, owner_id, name, lon, lat,"
-                                   " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   &ins)) != DORF_OK) {
+    sql_stmt *ins = NULL;
+    if ((st = sql_store_prepare(s,
+                                "INSERT INTO shop (osm_type, osm_id, owner_id, name, lon, lat,"
+                                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                &ins)) != DORF_OK) {
         goto fail;
     }
-    sqlite3_bind_text(ins, 1, type_text, 1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 2, osm_id);
-    sqlite3_bind_int64(ins, 3, owner_id);
-    sqlite3_bind_value(ins, 4, sqlite3_column_value(stmt, 2));
-    sqlite3_bind_double(ins, 5, sqlite3_column_double(stmt, 3));
-    sqlite3_bind_double(ins, 6, sqlite3_column_double(stmt, 4));
-    sqlite3_bind_int64(ins, 7, now);
+    sql_bind_text(ins, 1, type_text, 1, SQL_STATIC);
+    sql_bind_int64(ins, 2, osm_id);
+    sql_bind_int64(ins, 3, owner_id);
+    sql_bind_text(ins, 4, (const char *)sql_column_text(stmt, 2), -1, SQL_TRANSIENT);
+    sql_bind_double(ins, 5, sql_column_double(stmt, 3));
+    sql_bind_double(ins, 6, sql_column_double(stmt, 4));
+    sql_bind_int64(ins, 7, now);
     st = market_step_done(s, ins, "claiming a shop");
-    sqlite3_finalize(ins);
+    sql_finalize(ins);
     if (st != DORF_OK) {
         goto fail;
     }
-    const int64_t shop_id = sqlite3_last_insert_rowid(s->db);
-    sqlite3_finalize(stmt);
+    const int64_t shop_id = sql_last_insert_rowid(s->conn);
+    sql_finalize(stmt);
     stmt = NULL;
     char object[32];
     char detail[32];
@@ -212,18 +212,18 @@ dorf_status dorf_store_shop_claim(dorf_store *store, int64_t owner_id, char osm_
     return DORF_OK;
 
 fail:
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     market_rollback(s);
     return st;
 }
 
 dorf_status dorf_store_shop_get(dorf_store *store, dorf_arena *arena, int64_t id, dorf_shop *out) {
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, get_shop_sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, get_shop_sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -232,18 +232,18 @@ dorf_status dorf_store_shop_get(dorf_store *store, dorf_arena *arena, int64_t id
     market_bind_geo(stmt, &g);
     market_bind_int(stmt, ":id", id);
     struct reader r = {arena, 0};
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
         read_shop(&r, stmt, NULL, out);
         if (r.oom) {
             st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory reading a shop");
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == SQL_DONE) {
         st = dorf_fail(store->ctx, DORF_ENOTFOUND, "no shop %lld", (long long)id);
     } else {
-        st = sqlite_store_fail(s, "reading a shop");
+        st = sql_store_fail(s, "reading a shop");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -251,7 +251,7 @@ dorf_status dorf_store_list_shops(dorf_store *store, dorf_arena *arena, int64_t 
                                   const dorf_geo_query *q, dorf_shop **out, size_t *count) {
     *out = NULL;
     *count = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -260,8 +260,8 @@ dorf_status dorf_store_list_shops(dorf_store *store, dorf_arena *arena, int64_t 
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
-    if ((st = sqlite_store_prepare(s, list_shops_sql, &stmt)) != DORF_OK) {
+    sql_stmt *stmt = NULL;
+    if ((st = sql_store_prepare(s, list_shops_sql, &stmt)) != DORF_OK) {
         return st;
     }
     market_bind_geo(stmt, &g);
@@ -271,7 +271,7 @@ dorf_status dorf_store_list_shops(dorf_store *store, dorf_arena *arena, int64_t 
     size_t n = 0;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (market_arena_grow(arena, (void **)&items, &cap, n + 1, sizeof *items) != 0) {
             r.oom = 1;
             break;
@@ -280,12 +280,12 @@ dorf_status dorf_store_list_shops(dorf_store *store, dorf_arena *arena, int64_t 
     }
     if (r.oom) {
         st = dorf_fail(store->ctx, DORF_ENOMEM, "out of memory listing shops");
-    } else if (rc != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "listing shops");
+    } else if (rc != SQL_DONE) {
+        st = sql_store_fail(s, "listing shops");
     } else {
         *out = items;
         *count = n;
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_region.c: writing the region into the SpatiaLite store.
+ * store_region.c: writing the region into the SpatiaLite store.
  *
  * A region is replaced in one transaction (delete the old rows, insert the new), so readers
  * see either the old region or the new one, and an interrupt or failure mid-way rolls back
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dorf/alloc.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 /* How often (in rows) the writer reports progress and polls for an interrupt. */
 #define ROWS_PER_TICK 4096
@@ -83,13 +83,13 @@ static const char create_spatial_indexes_sql[] =
  * time, over the old region. So every value a statement returns must be 1, and the
  * transaction must still be open afterwards.
  */
-static dorf_status exec_in_transaction(struct sqlite_store *s, const char *sql, const char *what) {
+static dorf_status exec_in_transaction(struct sql_store *s, const char *sql, const char *what) {
     dorf_status st = DORF_OK;
     const char *next = sql;
     while (st == DORF_OK && next && *next) {
         sqlite3_stmt *stmt = NULL;
         if (sqlite3_prepare_v2(s->db, next, -1, &stmt, &next) != SQLITE_OK) {
-            return sqlite_store_fail(s, what);
+            return sql_store_fail(s, what);
         }
         if (!stmt) {
             break; /* only white space left */
@@ -102,14 +102,14 @@ static dorf_status exec_in_transaction(struct sqlite_store *s, const char *sql, 
             }
         }
         if (rc != SQLITE_DONE) {
-            st = sqlite_store_fail(s, what);
+            st = sql_store_fail(s, what);
         } else if (refused) {
             st = dorf_fail(s->base.ctx, DORF_EIO,
                            "%s: %s: SpatiaLite refused (its message is above)", s->path, what);
         }
         sqlite3_finalize(stmt);
     }
-    if (st == DORF_OK && sqlite3_get_autocommit(s->db)) {
+    if (st == DORF_OK && !sql_in_transaction(s->conn)) {
         st = dorf_fail(s->base.ctx, DORF_EIO,
                        "%s: %s: the database rolled the import back after an error (disk full or "
                        "failing?); the previous region is kept",
@@ -132,30 +132,30 @@ static const char clear_region_sql[] = "DELETE FROM household;"
                                        "DELETE FROM region_meta;";
 
 struct writer {
-    struct sqlite_store *s;
-    sqlite3_stmt *stmt[INS_COUNT];
+    struct sql_store *s;
+    sql_stmt *stmt[INS_COUNT];
     uint64_t rows;
     uint64_t total;
     unsigned char *wkb;
     size_t wkb_cap;
 };
 
-static void bind_text_or_null(sqlite3_stmt *stmt, int col, const char *text) {
+static void bind_text_or_null(sql_stmt *stmt, int col, const char *text) {
     if (text) {
-        sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+        sql_bind_text(stmt, col, text, -1, SQL_STATIC);
     } else {
-        sqlite3_bind_null(stmt, col);
+        sql_bind_null(stmt, col);
     }
 }
 
 /* Steps and resets an insert; polls the interrupt flag every ROWS_PER_TICK rows. */
 static dorf_status step_insert(struct writer *w, int which, const char *what) {
-    sqlite3_stmt *stmt = w->stmt[which];
-    int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(w->s, what);
+    sql_stmt *stmt = w->stmt[which];
+    int rc = sql_step(stmt);
+    sql_reset(stmt);
+    sql_clear_bindings(stmt);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(w->s, what);
     }
     if (++w->rows % ROWS_PER_TICK == 0) {
         dorf_progress(w->s->base.ctx, "writing region", w->rows, w->total);
@@ -194,9 +194,9 @@ static dorf_status encode_linestring(struct writer *w, const dorf_region *r,
 }
 
 static dorf_status write_meta(struct writer *w, const char *key, const char *value) {
-    sqlite3_stmt *stmt = w->stmt[INS_META];
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, value ? value : "", -1, SQLITE_TRANSIENT);
+    sql_stmt *stmt = w->stmt[INS_META];
+    sql_bind_text(stmt, 1, key, -1, SQL_STATIC);
+    sql_bind_text(stmt, 2, value ? value : "", -1, SQL_TRANSIENT);
     return step_insert(w, INS_META, "writing region facts");
 }
 
@@ -223,105 +223,104 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
         return st;
     }
     for (size_t i = 0; i < r->node_count; i++) {
-        sqlite3_stmt *stmt = w->stmt[INS_NODE];
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
-        sqlite3_bind_int64(stmt, 2, r->nodes[i].osm_id);
-        sqlite3_bind_double(stmt, 3, r->nodes[i].lon_deg);
-        sqlite3_bind_double(stmt, 4, r->nodes[i].lat_deg);
+        sql_stmt *stmt = w->stmt[INS_NODE];
+        sql_bind_int64(stmt, 1, (int64_t)i + 1);
+        sql_bind_int64(stmt, 2, r->nodes[i].osm_id);
+        sql_bind_double(stmt, 3, r->nodes[i].lon_deg);
+        sql_bind_double(stmt, 4, r->nodes[i].lat_deg);
         if ((st = step_insert(w, INS_NODE, "writing road nodes")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->edge_count; i++) {
         const dorf_road_edge *e = &r->edges[i];
-        sqlite3_stmt *stmt = w->stmt[INS_EDGE];
+        sql_stmt *stmt = w->stmt[INS_EDGE];
         size_t wkb_size = 0;
         if ((st = encode_linestring(w, r, e, &wkb_size)) != DORF_OK) {
             return st;
         }
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
-        sqlite3_bind_int64(stmt, 2, (sqlite3_int64)e->from + 1);
-        sqlite3_bind_int64(stmt, 3, (sqlite3_int64)e->to + 1);
-        sqlite3_bind_int64(stmt, 4, e->osm_way_id);
-        sqlite3_bind_text(stmt, 5, dorf_highway_name(e->highway), -1, SQLITE_STATIC);
-        sqlite3_bind_double(stmt, 6, e->length_m);
+        sql_bind_int64(stmt, 1, (int64_t)i + 1);
+        sql_bind_int64(stmt, 2, (int64_t)e->from + 1);
+        sql_bind_int64(stmt, 3, (int64_t)e->to + 1);
+        sql_bind_int64(stmt, 4, e->osm_way_id);
+        sql_bind_text(stmt, 5, dorf_highway_name(e->highway), -1, SQL_STATIC);
+        sql_bind_double(stmt, 6, e->length_m);
         if (e->maxspeed_kmh > 0) {
-            sqlite3_bind_double(stmt, 7, e->maxspeed_kmh);
+            sql_bind_double(stmt, 7, e->maxspeed_kmh);
         }
-        sqlite3_bind_int(stmt, 8, e->access_forward);
-        sqlite3_bind_int(stmt, 9, e->access_backward);
+        sql_bind_int(stmt, 8, e->access_forward);
+        sql_bind_int(stmt, 9, e->access_backward);
         bind_text_or_null(stmt, 10, e->name);
         bind_text_or_null(stmt, 11, e->surface);
-        sqlite3_bind_blob(stmt, 12, w->wkb, (int)wkb_size, SQLITE_STATIC);
+        sql_bind_blob(stmt, 12, w->wkb, (int)wkb_size, SQL_STATIC);
         if ((st = step_insert(w, INS_EDGE, "writing road edges")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->restriction_count; i++) {
         const dorf_turn_restriction *t = &r->restrictions[i];
-        sqlite3_stmt *stmt = w->stmt[INS_RESTRICTION];
-        sqlite3_bind_int64(stmt, 1, t->osm_relation_id);
-        sqlite3_bind_int64(stmt, 2, t->from_way_id);
-        sqlite3_bind_int64(stmt, 3, (sqlite3_int64)t->via_node + 1);
-        sqlite3_bind_int64(stmt, 4, t->to_way_id);
-        sqlite3_bind_text(stmt, 5, t->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 6, t->only ? 1 : 0);
-        sqlite3_bind_int(stmt, 7, t->modes);
+        sql_stmt *stmt = w->stmt[INS_RESTRICTION];
+        sql_bind_int64(stmt, 1, t->osm_relation_id);
+        sql_bind_int64(stmt, 2, t->from_way_id);
+        sql_bind_int64(stmt, 3, (int64_t)t->via_node + 1);
+        sql_bind_int64(stmt, 4, t->to_way_id);
+        sql_bind_text(stmt, 5, t->kind, -1, SQL_STATIC);
+        sql_bind_int(stmt, 6, t->only ? 1 : 0);
+        sql_bind_int(stmt, 7, t->modes);
         if ((st = step_insert(w, INS_RESTRICTION, "writing turn restrictions")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->building_count; i++) {
         const dorf_building *b = &r->buildings[i];
-        sqlite3_stmt *stmt = w->stmt[INS_BUILDING];
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
-        sqlite3_bind_text(stmt, 2, b->osm_is_relation ? "r" : "w", 1, SQLITE_STATIC);
-        sqlite3_bind_int64(stmt, 3, b->osm_id);
-        sqlite3_bind_text(stmt, 4, b->kind ? b->kind : "yes", -1, SQLITE_STATIC);
-        sqlite3_bind_double(stmt, 5, b->lon_deg);
-        sqlite3_bind_double(stmt, 6, b->lat_deg);
-        sqlite3_bind_double(stmt, 7, b->area_m2);
-        sqlite3_bind_int(stmt, 8, b->levels);
-        sqlite3_bind_int(stmt, 9, b->households);
-        sqlite3_bind_text(stmt, 10, dorf_household_source_name(b->household_source), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_blob(stmt, 11, b->wkb, (int)b->wkb_size, SQLITE_STATIC);
+        sql_stmt *stmt = w->stmt[INS_BUILDING];
+        sql_bind_int64(stmt, 1, (int64_t)i + 1);
+        sql_bind_text(stmt, 2, b->osm_is_relation ? "r" : "w", 1, SQL_STATIC);
+        sql_bind_int64(stmt, 3, b->osm_id);
+        sql_bind_text(stmt, 4, b->kind ? b->kind : "yes", -1, SQL_STATIC);
+        sql_bind_double(stmt, 5, b->lon_deg);
+        sql_bind_double(stmt, 6, b->lat_deg);
+        sql_bind_double(stmt, 7, b->area_m2);
+        sql_bind_int(stmt, 8, b->levels);
+        sql_bind_int(stmt, 9, b->households);
+        sql_bind_text(stmt, 10, dorf_household_source_name(b->household_source), -1, SQL_STATIC);
+        sql_bind_blob(stmt, 11, b->wkb, (int)b->wkb_size, SQL_STATIC);
         if ((st = step_insert(w, INS_BUILDING, "writing buildings")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->household_count; i++) {
-        sqlite3_stmt *stmt = w->stmt[INS_HOUSEHOLD];
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)r->households[i].building + 1);
-        sqlite3_bind_double(stmt, 2, r->households[i].persons);
+        sql_stmt *stmt = w->stmt[INS_HOUSEHOLD];
+        sql_bind_int64(stmt, 1, (int64_t)r->households[i].building + 1);
+        sql_bind_double(stmt, 2, r->households[i].persons);
         if ((st = step_insert(w, INS_HOUSEHOLD, "writing households")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->address_count; i++) {
         const dorf_address *a = &r->addresses[i];
-        sqlite3_stmt *stmt = w->stmt[INS_ADDRESS];
-        sqlite3_bind_int64(stmt, 1, a->osm_id);
+        sql_stmt *stmt = w->stmt[INS_ADDRESS];
+        sql_bind_int64(stmt, 1, a->osm_id);
         bind_text_or_null(stmt, 2, a->street);
         bind_text_or_null(stmt, 3, a->housenumber);
         bind_text_or_null(stmt, 4, a->postcode);
         bind_text_or_null(stmt, 5, a->city);
         if (a->building >= 0) {
-            sqlite3_bind_int64(stmt, 6, (sqlite3_int64)a->building + 1);
+            sql_bind_int64(stmt, 6, (int64_t)a->building + 1);
         }
-        sqlite3_bind_double(stmt, 7, a->lon_deg);
-        sqlite3_bind_double(stmt, 8, a->lat_deg);
+        sql_bind_double(stmt, 7, a->lon_deg);
+        sql_bind_double(stmt, 8, a->lat_deg);
         if ((st = step_insert(w, INS_ADDRESS, "writing addresses")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->place_count; i++) {
         const dorf_place *p = &r->places[i];
-        sqlite3_stmt *stmt = w->stmt[INS_PLACE];
+        sql_stmt *stmt = w->stmt[INS_PLACE];
         char type[2] = {p->osm_type, '\0'};
-        sqlite3_bind_text(stmt, 1, type, 1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 2, p->osm_id);
-        sqlite3_bind_text(stmt, 3, dorf_category_name(p->category), -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 1, type, 1, SQL_TRANSIENT);
+        sql_bind_int64(stmt, 2, p->osm_id);
+        sql_bind_text(stmt, 3, dorf_category_name(p->category), -1, SQL_STATIC);
         bind_text_or_null(stmt, 4, p->osm_key);
         bind_text_or_null(stmt, 5, p->osm_value);
         const char *const text[] = {
@@ -331,52 +330,52 @@ static dorf_status write_all(struct writer *w, const dorf_region *r) {
         for (int k = 0; k < (int)(sizeof text / sizeof text[0]); k++) {
             bind_text_or_null(stmt, 6 + k, text[k]);
         }
-        sqlite3_bind_double(stmt, 16, p->lon_deg);
-        sqlite3_bind_double(stmt, 17, p->lat_deg);
+        sql_bind_double(stmt, 16, p->lon_deg);
+        sql_bind_double(stmt, 17, p->lat_deg);
         if ((st = step_insert(w, INS_PLACE, "writing places")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->map_feature_count; i++) {
         const dorf_map_feature *f = &r->map_features[i];
-        sqlite3_stmt *stmt = w->stmt[INS_MAP_FEATURE];
+        sql_stmt *stmt = w->stmt[INS_MAP_FEATURE];
         char type[2] = {f->osm_type, '\0'};
-        sqlite3_bind_int64(stmt, 1, (sqlite3_int64)i + 1);
-        sqlite3_bind_text(stmt, 2, type, 1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 3, f->osm_id);
-        sqlite3_bind_text(stmt, 4, dorf_map_layer_name(f->layer), -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 5, f->kind, -1, SQLITE_STATIC);
+        sql_bind_int64(stmt, 1, (int64_t)i + 1);
+        sql_bind_text(stmt, 2, type, 1, SQL_TRANSIENT);
+        sql_bind_int64(stmt, 3, f->osm_id);
+        sql_bind_text(stmt, 4, dorf_map_layer_name(f->layer), -1, SQL_STATIC);
+        sql_bind_text(stmt, 5, f->kind, -1, SQL_STATIC);
         bind_text_or_null(stmt, 6, f->name);
-        sqlite3_bind_blob(stmt, 7, f->wkb, (int)f->wkb_size, SQLITE_STATIC);
+        sql_bind_blob(stmt, 7, f->wkb, (int)f->wkb_size, SQL_STATIC);
         if ((st = step_insert(w, INS_MAP_FEATURE, "writing map features")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->settlement_count; i++) {
         const dorf_settlement *t = &r->settlements[i];
-        sqlite3_stmt *stmt = w->stmt[INS_SETTLEMENT];
+        sql_stmt *stmt = w->stmt[INS_SETTLEMENT];
         char type[2] = {t->osm_type, '\0'};
-        sqlite3_bind_text(stmt, 1, type, 1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 2, t->osm_id);
-        sqlite3_bind_text(stmt, 3, t->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 4, t->name, -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 1, type, 1, SQL_TRANSIENT);
+        sql_bind_int64(stmt, 2, t->osm_id);
+        sql_bind_text(stmt, 3, t->kind, -1, SQL_STATIC);
+        sql_bind_text(stmt, 4, t->name, -1, SQL_STATIC);
         if (t->population >= 0) {
-            sqlite3_bind_int64(stmt, 5, t->population);
+            sql_bind_int64(stmt, 5, t->population);
         }
-        sqlite3_bind_double(stmt, 6, t->lon_deg);
-        sqlite3_bind_double(stmt, 7, t->lat_deg);
+        sql_bind_double(stmt, 6, t->lon_deg);
+        sql_bind_double(stmt, 7, t->lat_deg);
         if ((st = step_insert(w, INS_SETTLEMENT, "writing settlements")) != DORF_OK) {
             return st;
         }
     }
     for (size_t i = 0; i < r->issue_count; i++) {
         const dorf_import_issue *is = &r->issues[i];
-        sqlite3_stmt *stmt = w->stmt[INS_ISSUE];
+        sql_stmt *stmt = w->stmt[INS_ISSUE];
         char type[2] = {is->osm_type, '\0'};
-        sqlite3_bind_text(stmt, 1, is->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 2, type, 1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(stmt, 3, is->osm_id);
-        sqlite3_bind_text(stmt, 4, is->detail ? is->detail : "", -1, SQLITE_STATIC);
+        sql_bind_text(stmt, 1, is->kind, -1, SQL_STATIC);
+        sql_bind_text(stmt, 2, type, 1, SQL_TRANSIENT);
+        sql_bind_int64(stmt, 3, is->osm_id);
+        sql_bind_text(stmt, 4, is->detail ? is->detail : "", -1, SQL_STATIC);
         if ((st = step_insert(w, INS_ISSUE, "writing import issues")) != DORF_OK) {
             return st;
         }
@@ -394,8 +393,8 @@ static int commit_only_when_told(void *may_commit) {
     return !*(const int *)may_commit;
 }
 
-dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *region) {
-    struct sqlite_store *s = (struct sqlite_store *)store;
+dorf_status sql_store_replace_region(dorf_store *store, const dorf_region *region) {
+    struct sql_store *s = (struct sql_store *)store;
     if (s->readonly) {
         return dorf_fail(store->ctx, DORF_EINVAL, "%s is open read-only", s->path);
     }
@@ -406,20 +405,20 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
               region->issue_count;
     /* A large page cache for the bulk write: the R*Tree indexes and the tables would otherwise
      * be written out and read back many times over (2 MiB is SQLite's default). */
-    dorf_status st = sqlite_store_exec(s, "PRAGMA cache_size = -262144; BEGIN IMMEDIATE");
+    dorf_status st = sql_store_exec(s, "PRAGMA cache_size = -262144; BEGIN IMMEDIATE");
     if (st != DORF_OK) {
         return st;
     }
     int may_commit = 0;
     sqlite3_commit_hook(s->db, commit_only_when_told, &may_commit);
     for (int i = 0; i < INS_COUNT && st == DORF_OK; i++) {
-        st = sqlite_store_prepare(s, insert_sql[i], &w.stmt[i]);
+        st = sql_store_prepare(s, insert_sql[i], &w.stmt[i]);
     }
     if (st == DORF_OK) {
         st = exec_in_transaction(s, drop_spatial_indexes_sql, "dropping the spatial indexes");
     }
     if (st == DORF_OK) {
-        st = sqlite_store_exec(s, clear_region_sql);
+        st = sql_store_exec(s, clear_region_sql);
     }
     if (st == DORF_OK) {
         st = write_all(&w, region);
@@ -429,16 +428,16 @@ dorf_status sqlite_store_replace_region(dorf_store *store, const dorf_region *re
         st = exec_in_transaction(s, create_spatial_indexes_sql, "building the spatial indexes");
     }
     for (int i = 0; i < INS_COUNT; i++) {
-        sqlite3_finalize(w.stmt[i]);
+        sql_finalize(w.stmt[i]);
     }
     dorf_free(w.wkb);
     if (st == DORF_OK) {
         dorf_progress(store->ctx, "writing region", w.total, w.total);
         may_commit = 1;
-        st = sqlite_store_exec(s, "COMMIT");
+        st = sql_store_commit(s);
     }
     if (st != DORF_OK) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sql_store_rollback(s);
     }
     sqlite3_commit_hook(s->db, NULL, NULL);
     sqlite3_exec(s->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_erase.c: erasing a person from the platform's tables (dorf/erase.h).
+ * store_erase.c: erasing a person from the platform's tables (dorf/erase.h).
  *
  * One IMMEDIATE transaction runs a fixed list of statements, each bound to the person's id
  * (?1), the shared "deleted" account's id (?2) and the time (?3), and counts the rows each
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "dorf/erase.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 /* Where a statement's count goes in the report; -1: not counted. */
 #define NO_COUNT ((size_t)-1)
@@ -77,52 +77,52 @@ static const struct erase_step steps[] = {
 };
 
 /* Runs one statement with ?1 = user, ?2 = the "deleted" account, ?3 = now; *changes rows. */
-static dorf_status run(struct sqlite_store *s, const char *sql, const char *what, int64_t user_id,
+static dorf_status run(struct sql_store *s, const char *sql, const char *what, int64_t user_id,
                        int64_t deleted_id, int64_t now, int64_t *changes) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    int n = sqlite3_bind_parameter_count(stmt);
-    if ((n >= 1 && sqlite3_bind_int64(stmt, 1, user_id) != SQLITE_OK) ||
-        (n >= 2 && sqlite3_bind_int64(stmt, 2, deleted_id) != SQLITE_OK) ||
-        (n >= 3 && sqlite3_bind_int64(stmt, 3, now) != SQLITE_OK)) {
-        st = sqlite_store_fail(s, what);
-    } else if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = sqlite_store_fail(s, what);
+    int n = sql_bind_parameter_count(stmt);
+    if ((n >= 1 && sql_bind_int64(stmt, 1, user_id) != SQL_OK) ||
+        (n >= 2 && sql_bind_int64(stmt, 2, deleted_id) != SQL_OK) ||
+        (n >= 3 && sql_bind_int64(stmt, 3, now) != SQL_OK)) {
+        st = sql_store_fail(s, what);
+    } else if (sql_step(stmt) != SQL_DONE) {
+        st = sql_store_fail(s, what);
     } else if (changes) {
-        *changes = sqlite3_changes64(s->db);
+        *changes = sql_changes(s->conn);
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* One integer from a query with ?1 (if any) bound to `arg`; DORF_ENOTFOUND (no message) when
    there is no row. */
-static dorf_status query_id(struct sqlite_store *s, const char *sql, int64_t arg, int64_t *out) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+static dorf_status query_id(struct sql_store *s, const char *sql, int64_t arg, int64_t *out) {
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    if (sqlite3_bind_parameter_count(stmt) >= 1) {
-        sqlite3_bind_int64(stmt, 1, arg);
+    if (sql_bind_parameter_count(stmt) >= 1) {
+        sql_bind_int64(stmt, 1, arg);
     }
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(stmt, 0);
-    } else if (rc == SQLITE_DONE) {
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
+        *out = sql_column_int64(stmt, 0);
+    } else if (rc == SQL_DONE) {
         st = DORF_ENOTFOUND;
     } else {
-        st = sqlite_store_fail(s, "looking up a user");
+        st = sql_store_fail(s, "looking up a user");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* The shared "deleted" account's id, made on first use (inside the caller's transaction). */
-static dorf_status deleted_account(struct sqlite_store *s, int64_t *id) {
+static dorf_status deleted_account(struct sql_store *s, int64_t *id) {
     dorf_status st =
         run(s,
             "INSERT OR IGNORE INTO app_user (email, name, password_hash, roles,"
@@ -131,11 +131,11 @@ static dorf_status deleted_account(struct sqlite_store *s, int64_t *id) {
     if (st == DORF_OK) {
         st = query_id(s, "SELECT id FROM app_user WHERE email = '" DORF_ERASED_EMAIL "'", 0, id);
     }
-    return st == DORF_ENOTFOUND ? sqlite_store_fail(s, "finding the \"deleted\" account") : st;
+    return st == DORF_ENOTFOUND ? sql_store_fail(s, "finding the \"deleted\" account") : st;
 }
 
 /* The audit row: what was done, without the person's id, name or address. */
-static dorf_status audit(struct sqlite_store *s, int64_t now, const dorf_erase_report *r) {
+static dorf_status audit(struct sql_store *s, int64_t now, const dorf_erase_report *r) {
     char detail[320];
     snprintf(detail, sizeof detail,
              "sessions %lld, availability %lld, blocks %lld, reports %lld, posts %lld, "
@@ -145,24 +145,24 @@ static dorf_status audit(struct sqlite_store *s, int64_t now, const dorf_erase_r
              (long long)r->reports, (long long)r->posts, (long long)r->orders,
              (long long)r->orders_cancelled, (long long)r->parcels, (long long)r->parcels_reopened,
              (long long)r->parcels_delivered, (long long)r->shops, (long long)r->audit_rows);
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s,
-                                          "INSERT INTO audit_log (at, user_id, action, object,"
-                                          " detail) VALUES (?, NULL, 'erase', 'user', ?)",
-                                          &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s,
+                                       "INSERT INTO audit_log (at, user_id, action, object,"
+                                       " detail) VALUES (?, NULL, 'erase', 'user', ?)",
+                                       &stmt);
     if (st != DORF_OK) {
         return st;
     }
-    sqlite3_bind_int64(stmt, 1, now);
-    sqlite3_bind_text(stmt, 2, detail, -1, SQLITE_STATIC);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = sqlite_store_fail(s, "writing the audit log");
+    sql_bind_int64(stmt, 1, now);
+    sql_bind_text(stmt, 2, detail, -1, SQL_STATIC);
+    if (sql_step(stmt) != SQL_DONE) {
+        st = sql_store_fail(s, "writing the audit log");
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
-static dorf_status erase_in_transaction(struct sqlite_store *s, int64_t user_id, int64_t now,
+static dorf_status erase_in_transaction(struct sql_store *s, int64_t user_id, int64_t now,
                                         dorf_erase_report *out) {
     int64_t found = 0;
     int64_t deleted_id = 0;
@@ -197,12 +197,12 @@ static dorf_status erase_in_transaction(struct sqlite_store *s, int64_t user_id,
  * busy handler (5 s, store_sqlite.c), but a reader that stays busy makes it give up with
  * SQLITE_BUSY; then it is tried a few more times before giving up for good.
  */
-static int checkpoint(struct sqlite_store *s) {
+static int checkpoint(struct sql_store *s) {
     for (int attempt = 0; attempt < 3; attempt++) {
         int log = -1;
         int done = -1;
         int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-        if (rc == SQLITE_OK) {
+        if (rc == SQL_OK) {
             return 1;
         }
         if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
@@ -215,7 +215,7 @@ static int checkpoint(struct sqlite_store *s) {
 dorf_status dorf_store_user_erase(dorf_store *store, int64_t user_id, int64_t now,
                                   dorf_erase_report *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -226,18 +226,18 @@ dorf_status dorf_store_user_erase(dorf_store *store, int64_t user_id, int64_t no
     int64_t secure_before = 0;
     dorf_status st = query_id(s, "PRAGMA secure_delete", 0, &secure_before);
     if (st == DORF_ENOTFOUND) {
-        st = sqlite_store_fail(s, "reading the secure_delete setting");
+        st = sql_store_fail(s, "reading the secure_delete setting");
     }
-    if (st != DORF_OK || (st = sqlite_store_exec(s, "PRAGMA secure_delete = ON")) != DORF_OK) {
+    if (st != DORF_OK || (st = sql_store_exec(s, "PRAGMA secure_delete = ON")) != DORF_OK) {
         return st;
     }
-    if ((st = sqlite_store_exec(s, "BEGIN IMMEDIATE")) == DORF_OK) {
+    if ((st = sql_store_begin(s, 1)) == DORF_OK) {
         st = erase_in_transaction(s, user_id, now, out);
         if (st == DORF_OK) {
-            st = sqlite_store_exec(s, "COMMIT");
+            st = sql_store_commit(s);
         }
-        if (st != DORF_OK && !sqlite3_get_autocommit(s->db)) {
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (st != DORF_OK && sql_in_transaction(s->conn)) {
+            sql_store_rollback(s);
         }
     }
     if (st == DORF_OK) {

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_features.c: the region's public layers as pages of features in the SpatiaLite
+ * store_features.c: the region's public layers as pages of features in the SpatiaLite
  * store (dorf/features.h): places (table place), road segments (road_edge), the public events
  * among the posts of DorfNews (post, kind 'event', located, not hidden, not a reply) and the
  * base map's land cover, water, waterways and railways (map_feature, one layer at a time).
@@ -15,7 +15,7 @@
  * a degenerate polygon). Events have no spatial
  * index; their lon/lat columns are compared directly. Every value is a bound parameter; the
  * statements are fixed strings. Text is copied into the caller's arena (the helpers of
- * store_sqlite_market_internal.h), road shapes are decoded from their WKB, base-map
+ * store_market_internal.h), road shapes are decoded from their WKB, base-map
  * geometries handed out as GeoJSON text (SpatiaLite's AsGeoJSON).
  */
 #include <stdint.h>
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "dorf/features.h"
-#include "store_sqlite_market_internal.h"
+#include "store_market_internal.h"
 
 /* ---- the statements ---------------------------------------------------------------------- */
 
@@ -120,13 +120,13 @@ static const char event_by_id_sql[] =
 /* ---- reading rows ------------------------------------------------------------------------ */
 
 /* Reads the current row into `item`; 0, or -1 when a geometry is unusable (r->oom: memory). */
-typedef int (*row_reader)(struct reader *r, sqlite3_stmt *stmt, void *item);
+typedef int (*row_reader)(struct reader *r, sql_stmt *stmt, void *item);
 
-static int read_place(struct reader *r, sqlite3_stmt *stmt, void *item) {
+static int read_place(struct reader *r, sql_stmt *stmt, void *item) {
     dorf_place_feature *p = item;
-    const unsigned char *type = sqlite3_column_text(stmt, 0);
+    const unsigned char *type = sql_column_text(stmt, 0);
     p->osm_type = type ? (char)type[0] : '?';
-    p->osm_id = sqlite3_column_int64(stmt, 1);
+    p->osm_id = sql_column_int64(stmt, 1);
     p->category = market_col_text(r, stmt, 2);
     p->osm_key = market_col_text(r, stmt, 3);
     p->osm_value = market_col_text(r, stmt, 4);
@@ -139,8 +139,8 @@ static int read_place(struct reader *r, sqlite3_stmt *stmt, void *item) {
     p->housenumber = market_col_text(r, stmt, 11);
     p->postcode = market_col_text(r, stmt, 12);
     p->city = market_col_text(r, stmt, 13);
-    p->lon_deg = sqlite3_column_double(stmt, 14);
-    p->lat_deg = sqlite3_column_double(stmt, 15);
+    p->lon_deg = sql_column_double(stmt, 14);
+    p->lat_deg = sql_column_double(stmt, 15);
     return 0;
 }
 
@@ -185,41 +185,41 @@ static int read_linestring(struct reader *r, const unsigned char *wkb, size_t si
     return 0;
 }
 
-static int read_road(struct reader *r, sqlite3_stmt *stmt, void *item) {
+static int read_road(struct reader *r, sql_stmt *stmt, void *item) {
     dorf_road_feature *e = item;
-    e->id = sqlite3_column_int64(stmt, 0);
-    e->osm_way_id = sqlite3_column_int64(stmt, 1);
+    e->id = sql_column_int64(stmt, 0);
+    e->osm_way_id = sql_column_int64(stmt, 1);
     e->highway = market_col_text(r, stmt, 2);
     e->name = market_col_text(r, stmt, 3);
     e->surface = market_col_text(r, stmt, 4);
-    e->length_m = sqlite3_column_double(stmt, 5);
-    e->maxspeed_kmh = sqlite3_column_double(stmt, 6); /* NULL reads as 0: unknown */
-    e->access_forward = (unsigned)sqlite3_column_int(stmt, 7);
-    e->access_backward = (unsigned)sqlite3_column_int(stmt, 8);
-    const unsigned char *wkb = sqlite3_column_blob(stmt, 9);
-    return read_linestring(r, wkb, (size_t)sqlite3_column_bytes(stmt, 9), e);
+    e->length_m = sql_column_double(stmt, 5);
+    e->maxspeed_kmh = sql_column_double(stmt, 6); /* NULL reads as 0: unknown */
+    e->access_forward = (unsigned)sql_column_int(stmt, 7);
+    e->access_backward = (unsigned)sql_column_int(stmt, 8);
+    const unsigned char *wkb = sql_column_blob(stmt, 9);
+    return read_linestring(r, wkb, (size_t)sql_column_bytes(stmt, 9), e);
 }
 
-static int read_event(struct reader *r, sqlite3_stmt *stmt, void *item) {
+static int read_event(struct reader *r, sql_stmt *stmt, void *item) {
     dorf_event_feature *ev = item;
-    ev->id = sqlite3_column_int64(stmt, 0);
-    ev->official = sqlite3_column_int(stmt, 1) != 0;
+    ev->id = sql_column_int64(stmt, 0);
+    ev->official = sql_column_int(stmt, 1) != 0;
     ev->title = market_col_text(r, stmt, 2);
     ev->body = market_col_text(r, stmt, 3);
-    ev->starts_at = sqlite3_column_int64(stmt, 4);
-    ev->has_ends = sqlite3_column_type(stmt, 5) != SQLITE_NULL;
-    ev->ends_at = ev->has_ends ? sqlite3_column_int64(stmt, 5) : 0;
-    ev->created_at = sqlite3_column_int64(stmt, 6);
-    ev->lon_deg = sqlite3_column_double(stmt, 7);
-    ev->lat_deg = sqlite3_column_double(stmt, 8);
+    ev->starts_at = sql_column_int64(stmt, 4);
+    ev->has_ends = sql_column_type(stmt, 5) != SQL_NULL;
+    ev->ends_at = ev->has_ends ? sql_column_int64(stmt, 5) : 0;
+    ev->created_at = sql_column_int64(stmt, 6);
+    ev->lon_deg = sql_column_double(stmt, 7);
+    ev->lat_deg = sql_column_double(stmt, 8);
     return 0;
 }
 
-static int read_basemap(struct reader *r, sqlite3_stmt *stmt, void *item) {
+static int read_basemap(struct reader *r, sql_stmt *stmt, void *item) {
     dorf_basemap_feature *m = item;
-    const unsigned char *type = sqlite3_column_text(stmt, 0);
+    const unsigned char *type = sql_column_text(stmt, 0);
     m->osm_type = type ? (char)type[0] : '?';
-    m->osm_id = sqlite3_column_int64(stmt, 1);
+    m->osm_id = sql_column_int64(stmt, 1);
     m->kind = market_col_text(r, stmt, 2);
     m->name = market_col_text(r, stmt, 3);
     m->geometry_json = market_col_text(r, stmt, 4);
@@ -253,7 +253,7 @@ static dorf_status check_query(dorf_ctx *ctx, const dorf_feature_query *q, int t
     return DORF_OK;
 }
 
-static void bind_query(sqlite3_stmt *stmt, const dorf_feature_query *q) {
+static void bind_query(sql_stmt *stmt, const dorf_feature_query *q) {
     market_bind_int(stmt, ":hasbox", q->has_bbox);
     market_bind_double(stmt, ":minlon", q->bbox[0]);
     market_bind_double(stmt, ":minlat", q->bbox[1]);
@@ -267,26 +267,26 @@ static void bind_query(sqlite3_stmt *stmt, const dorf_feature_query *q) {
 }
 
 /* The number of rows `sql` counts for `q`. */
-static dorf_status count_rows(struct sqlite_store *s, const char *sql, const dorf_feature_query *q,
+static dorf_status count_rows(struct sql_store *s, const char *sql, const dorf_feature_query *q,
                               const char *map_layer, const char *what, int64_t *matched) {
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
     bind_query(stmt, q);
     market_bind_text(stmt, ":layer", map_layer);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *matched = sqlite3_column_int64(stmt, 0);
+    if (sql_step(stmt) == SQL_ROW) {
+        *matched = sql_column_int64(stmt, 0);
     } else {
-        st = sqlite_store_fail(s, what);
+        st = sql_store_fail(s, what);
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 /* Steps `stmt` and reads every row into a new arena array of `item_size` elements. */
-static dorf_status read_rows(struct sqlite_store *s, dorf_arena *arena, sqlite3_stmt *stmt,
+static dorf_status read_rows(struct sql_store *s, dorf_arena *arena, sql_stmt *stmt,
                              size_t item_size, row_reader read, const char *what, void **out,
                              size_t *count) {
     struct reader r = {arena, 0};
@@ -295,7 +295,7 @@ static dorf_status read_rows(struct sqlite_store *s, dorf_arena *arena, sqlite3_
     size_t cap = 0;
     int bad = 0;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = sql_step(stmt)) == SQL_ROW) {
         if (market_arena_grow(arena, &items, &cap, n + 1, item_size) != 0) {
             r.oom = 1;
             break;
@@ -315,8 +315,8 @@ static dorf_status read_rows(struct sqlite_store *s, dorf_arena *arena, sqlite3_
         return dorf_fail(s->base.ctx, DORF_EPARSE, "%s: %s: a stored geometry cannot be read",
                          s->path, what);
     }
-    if (rc != SQLITE_DONE) {
-        return sqlite_store_fail(s, what);
+    if (rc != SQL_DONE) {
+        return sql_store_fail(s, what);
     }
     *out = items;
     *count = n;
@@ -331,7 +331,7 @@ static dorf_status page(dorf_store *store, dorf_arena *arena, const dorf_feature
     *out = NULL;
     *count = 0;
     *matched = 0;
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -339,19 +339,19 @@ static dorf_status page(dorf_store *store, dorf_arena *arena, const dorf_feature
     if (st != DORF_OK || (st = market_begin(s, 0)) != DORF_OK) {
         return st;
     }
-    sqlite3_stmt *stmt = NULL;
+    sql_stmt *stmt = NULL;
     int64_t n_matched = 0;
     st = count_rows(s, q->has_bbox ? sql->count_box : sql->count_all, q, map_layer, what,
                     &n_matched);
     if (st == DORF_OK && q->offset < n_matched) {
-        st = sqlite_store_prepare(s, q->has_bbox ? sql->page_box : sql->page_all, &stmt);
+        st = sql_store_prepare(s, q->has_bbox ? sql->page_box : sql->page_all, &stmt);
         if (st == DORF_OK) {
             bind_query(stmt, q);
             market_bind_text(stmt, ":layer", map_layer);
             st = read_rows(s, arena, stmt, item_size, read, what, out, count);
         }
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     if (st == DORF_OK) {
         st = market_commit(s);
     }
@@ -408,9 +408,8 @@ dorf_status dorf_store_basemap_features(dorf_store *store, dorf_arena *arena, do
 /* ---- single features --------------------------------------------------------------------- */
 
 /* Reads the one row `stmt` finds into `item`; DORF_ENOTFOUND (with `missing`) when none. */
-static dorf_status one_row(struct sqlite_store *s, dorf_arena *arena, sqlite3_stmt *stmt,
-                           size_t item_size, row_reader read, const char *what, const char *missing,
-                           void *item) {
+static dorf_status one_row(struct sql_store *s, dorf_arena *arena, sql_stmt *stmt, size_t item_size,
+                           row_reader read, const char *what, const char *missing, void *item) {
     void *items = NULL;
     size_t n = 0;
     dorf_status st = read_rows(s, arena, stmt, item_size, read, what, &items, &n);
@@ -426,12 +425,12 @@ static dorf_status one_row(struct sqlite_store *s, dorf_arena *arena, sqlite3_st
 dorf_status dorf_store_place_feature(dorf_store *store, dorf_arena *arena, char osm_type,
                                      int64_t osm_id, dorf_place_feature *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, place_by_osm_sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, place_by_osm_sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -441,19 +440,19 @@ dorf_status dorf_store_place_feature(dorf_store *store, dorf_arena *arena, char 
     char missing[64];
     snprintf(missing, sizeof missing, "no place %c%lld", osm_type, (long long)osm_id);
     st = one_row(s, arena, stmt, sizeof *out, read_place, "reading a place", missing, out);
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 dorf_status dorf_store_road_feature(dorf_store *store, dorf_arena *arena, int64_t id,
                                     dorf_road_feature *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, road_by_id_sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, road_by_id_sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -461,19 +460,19 @@ dorf_status dorf_store_road_feature(dorf_store *store, dorf_arena *arena, int64_
     char missing[64];
     snprintf(missing, sizeof missing, "no road segment %lld", (long long)id);
     st = one_row(s, arena, stmt, sizeof *out, read_road, "reading a road segment", missing, out);
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 dorf_status dorf_store_event_feature(dorf_store *store, dorf_arena *arena, int64_t id,
                                      dorf_event_feature *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, event_by_id_sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, event_by_id_sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -481,14 +480,14 @@ dorf_status dorf_store_event_feature(dorf_store *store, dorf_arena *arena, int64
     char missing[64];
     snprintf(missing, sizeof missing, "no public event %lld", (long long)id);
     st = one_row(s, arena, stmt, sizeof *out, read_event, "reading an event", missing, out);
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
 dorf_status dorf_store_basemap_feature(dorf_store *store, dorf_arena *arena, dorf_map_layer layer,
                                        char osm_type, int64_t osm_id, dorf_basemap_feature *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -496,8 +495,8 @@ dorf_status dorf_store_basemap_feature(dorf_store *store, dorf_arena *arena, dor
     if (!name) {
         return dorf_fail(store->ctx, DORF_EINVAL, "no such layer of the base map (%d)", (int)layer);
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, basemap_by_osm_sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, basemap_by_osm_sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -508,7 +507,7 @@ dorf_status dorf_store_basemap_feature(dorf_store *store, dorf_arena *arena, dor
     char missing[96];
     snprintf(missing, sizeof missing, "no %s feature %c%lld", name, osm_type, (long long)osm_id);
     st = one_row(s, arena, stmt, sizeof *out, read_basemap, "reading the base map", missing, out);
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }
 
@@ -517,7 +516,7 @@ dorf_status dorf_store_basemap_feature(dorf_store *store, dorf_arena *arena, dor
 dorf_status dorf_store_feature_extent(dorf_store *store, dorf_feature_layer layer,
                                       dorf_feature_extent *out) {
     memset(out, 0, sizeof *out);
-    struct sqlite_store *s = sqlite_store_of(store);
+    struct sql_store *s = sql_store_of(store);
     if (!s) {
         return DORF_EINVAL;
     }
@@ -546,8 +545,8 @@ dorf_status dorf_store_feature_extent(dorf_store *store, dorf_feature_layer laye
     default:
         return dorf_fail(store->ctx, DORF_EINVAL, "no such layer of features (%d)", (int)layer);
     }
-    sqlite3_stmt *stmt = NULL;
-    dorf_status st = sqlite_store_prepare(s, sql, &stmt);
+    sql_stmt *stmt = NULL;
+    dorf_status st = sql_store_prepare(s, sql, &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -555,19 +554,19 @@ dorf_status dorf_store_feature_extent(dorf_store *store, dorf_feature_layer laye
         market_bind_text(stmt, ":layer",
                          dorf_map_layer_name((dorf_map_layer)(layer - DORF_LAYER_LANDCOVER)));
     }
-    if (sqlite3_step(stmt) != SQLITE_ROW) {
-        st = sqlite_store_fail(s, "reading the extent of a layer");
-    } else if (sqlite3_column_int64(stmt, 0) > 0) {
+    if (sql_step(stmt) != SQL_ROW) {
+        st = sql_store_fail(s, "reading the extent of a layer");
+    } else if (sql_column_int64(stmt, 0) > 0) {
         out->has_bbox = 1;
         for (int i = 0; i < 4; i++) {
-            out->bbox[i] = sqlite3_column_double(stmt, 1 + i);
+            out->bbox[i] = sql_column_double(stmt, 1 + i);
         }
-        if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
+        if (sql_column_type(stmt, 5) != SQL_NULL) {
             out->has_time = 1;
-            out->time_min = sqlite3_column_int64(stmt, 5);
-            out->time_max = sqlite3_column_int64(stmt, 6);
+            out->time_min = sql_column_int64(stmt, 5);
+            out->time_max = sql_column_int64(stmt, 6);
         }
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return st;
 }

@@ -1,0 +1,52 @@
+/*
+ * store_sql.c: the helpers every store source file uses on the shared handle (store_sql.h).
+ */
+#include "store_sql.h"
+
+dorf_status sql_store_fail(struct sql_store *s, const char *what) {
+    return dorf_fail(s->base.ctx, DORF_EIO, "%s: %s: %s", s->path, what, sql_errmsg(s->conn));
+}
+
+dorf_status sql_store_prepare(struct sql_store *s, const char *sql, sql_stmt **out) {
+    int rc = sql_prepare(s->conn, sql, out);
+    if (rc == SQLITE_NOMEM && !*out) {
+        return dorf_fail(s->base.ctx, DORF_ENOMEM, "%s: out of memory preparing a statement",
+                         s->path);
+    }
+    if (rc != SQL_OK) {
+        return sql_store_fail(s, "preparing a statement");
+    }
+    return DORF_OK;
+}
+
+dorf_status sql_store_exec(struct sql_store *s, const char *sql) {
+    if (sql_exec(s->conn, sql) != SQL_OK) {
+        return dorf_fail(s->base.ctx, DORF_EIO, "%s: %s", s->path, sql_errmsg(s->conn));
+    }
+    return DORF_OK;
+}
+
+dorf_status sql_store_begin(struct sql_store *s, int write) {
+    if (sql_begin(s->conn, write) != SQL_OK) {
+        return sql_store_fail(s, write ? "starting a write" : "starting a read");
+    }
+    return DORF_OK;
+}
+
+dorf_status sql_store_commit(struct sql_store *s) {
+    if (sql_commit(s->conn) != SQL_OK) {
+        return sql_store_fail(s, "committing");
+    }
+    return DORF_OK;
+}
+
+void sql_store_rollback(struct sql_store *s) {
+    sql_rollback(s->conn);
+}
+
+struct sql_store *sql_store_of(dorf_store *store) {
+    if (!store) {
+        return NULL;
+    }
+    return (struct sql_store *)store;
+}
