@@ -121,6 +121,17 @@ int sql_savepoint(sql_conn *c);
 int sql_release(sql_conn *c);
 void sql_rollback_to(sql_conn *c);
 
+#ifdef DORF_FAULT_INJECTION
+/*
+ * For tests (DORF_FAULT_INJECTION builds): from now on the n-th libpq call that talks to the
+ * server (1-based; every PQexec, PQprepare, PQexecPrepared) fails: without reaching the
+ * server, or, with `disconnect`, by cutting the connection's socket first so that libpq fails
+ * as on a dropped network. n = 0 turns it off. Returns the calls counted since the last call.
+ * Process-wide, like dorf_alloc_fail_after().
+ */
+unsigned long sql_fault_postgres_fail_after(unsigned long n, int disconnect);
+#endif
+
 /* ---- statements ---- */
 
 int sql_prepare(sql_conn *c, const char *sql, sql_stmt **out);

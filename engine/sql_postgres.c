@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dorf/alloc.h"
 
@@ -55,6 +56,7 @@ struct pg_conn {
     sql_error_kind error_kind;
     int64_t changes;
     int tx_open;
+    int fault_pending; /* the last call failed by injection; its message is set */
     unsigned next_name;
     struct prepared *prepared;
     size_t prepared_count;
@@ -98,6 +100,29 @@ struct pg_stmt {
     int *formats;
 };
 
+/* ---- fault injection (DORF_FAULT_INJECTION builds) ---- */
+
+#ifdef DORF_FAULT_INJECTION
+static unsigned long fault_count;
+static unsigned long fault_at;
+static int fault_disconnect;
+
+unsigned long sql_fault_postgres_fail_after(unsigned long n, int disconnect) {
+    unsigned long counted = fault_count;
+    fault_count = 0;
+    fault_at = n;
+    fault_disconnect = disconnect;
+    return counted;
+}
+#endif
+
+/*
+ * Counts a call that talks to the server. 1 when it must fail without reaching the server (its
+ * message is set); with `disconnect` the connection is cut instead and the real call then
+ * fails the way a dropped network does.
+ */
+static int fault_before_call(pg_conn *c);
+
 /* ---- errors and connections ---- */
 
 static void set_error(pg_conn *c, sql_error_kind kind, const char *fmt, const char *a,
@@ -108,6 +133,47 @@ static void set_error(pg_conn *c, sql_error_kind kind, const char *fmt, const ch
     while (n > 0 && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' ')) {
         c->errmsg[--n] = '\0';
     }
+}
+
+#ifdef DORF_FAULT_INJECTION
+static int fault_before_call(pg_conn *c) {
+    fault_count++;
+    if (fault_at == 0 || fault_count != fault_at) {
+        return 0;
+    }
+    if (fault_disconnect) {
+        shutdown(PQsocket(c->conn), SHUT_RDWR);
+        return 0;
+    }
+    set_error(c, SQL_ERR_OTHER, "injected libpq fault%s%s", NULL, NULL);
+    c->fault_pending = 1;
+    return 1;
+}
+#else
+static int fault_before_call(pg_conn *c) {
+    (void)c;
+    return 0;
+}
+#endif
+
+/* The libpq calls that talk to the server, each counted for fault injection. */
+static PGresult *call_exec(pg_conn *c, const char *sql) {
+    return fault_before_call(c) ? NULL : PQexec(c->conn, sql);
+}
+
+static PGresult *call_prepare(pg_conn *c, const char *name, const char *sql, int n,
+                              const Oid *types) {
+    return fault_before_call(c) ? NULL : PQprepare(c->conn, name, sql, n, types);
+}
+
+static PGresult *call_exec_prepared(pg_conn *c, const char *name, const char *sql, int n,
+                                    const Oid *types, const char *const *values, const int *lengths,
+                                    const int *formats) {
+    if (fault_before_call(c)) {
+        return NULL;
+    }
+    return *name ? PQexecPrepared(c->conn, name, n, values, lengths, formats, 0)
+                 : PQexecParams(c->conn, sql, n, types, values, lengths, formats, 0);
 }
 
 static void where_server(const PGconn *conn, char *out, size_t size) {
@@ -133,6 +199,10 @@ static void connection_lost(pg_conn *c) {
 
 /* Records a failed result's message and kind; returns the SQLite-style code for it. */
 static int result_error(pg_conn *c, const PGresult *res) {
+    if (!res && c->fault_pending) {
+        c->fault_pending = 0;
+        return SQL_ERROR;
+    }
     if (PQstatus(c->conn) == CONNECTION_BAD) {
         connection_lost(c);
         return SQL_ERROR;
@@ -269,7 +339,7 @@ static PGresult *run_simple(pg_conn *c, const char *sql) {
     if (ensure_connected(c) != 0) {
         return NULL;
     }
-    PGresult *res = PQexec(c->conn, sql);
+    PGresult *res = call_exec(c, sql);
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         result_error(c, res);
@@ -303,13 +373,17 @@ int pg_exec(pg_conn *c, const char *sql) {
 }
 
 int pg_begin(pg_conn *c, int write) {
+    if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+        /* A rollback that failed left the server's transaction open: end it first. */
+        PQclear(call_exec(c, "ROLLBACK"));
+    }
     const char *sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
                               " SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")"
                             : "BEGIN ISOLATION LEVEL REPEATABLE READ";
     PGresult *res = run_simple(c, sql);
     if (!res) {
         if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
-            PQclear(PQexec(c->conn, "ROLLBACK"));
+            PQclear(call_exec(c, "ROLLBACK"));
         }
         return SQL_ERROR;
     }
@@ -329,7 +403,7 @@ int pg_commit(pg_conn *c) {
                   where, NULL);
         return SQL_ERROR;
     }
-    PGresult *res = PQexec(c->conn, "COMMIT");
+    PGresult *res = call_exec(c, "COMMIT");
     c->tx_open = 0;
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = SQL_OK;
@@ -348,7 +422,7 @@ int pg_commit(pg_conn *c) {
 
 void pg_rollback(pg_conn *c) {
     if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
-        PQclear(PQexec(c->conn, "ROLLBACK"));
+        PQclear(call_exec(c, "ROLLBACK"));
     }
     c->tx_open = 0;
 }
@@ -633,7 +707,7 @@ static const char *prepared_name(pg_stmt *st, const Oid *types) {
     }
     struct prepared *p = &c->prepared[c->prepared_count];
     snprintf(p->name, sizeof p->name, "dorf_%u", c->next_name++);
-    PGresult *res = PQprepare(c->conn, p->name, st->sql, st->nparams, types);
+    PGresult *res = call_prepare(c, p->name, st->sql, st->nparams, types);
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
         result_error(c, res);
         PQclear(res);
@@ -673,8 +747,7 @@ static int execute(pg_stmt *st) {
                    ? SQL_ERROR
                    : (c->error_kind == SQL_ERR_BUSY ? SQLITE_BUSY : SQL_ERROR);
     }
-    PGresult *res = *name ? PQexecPrepared(c->conn, name, n, values, lengths, formats, 0)
-                          : PQexecParams(c->conn, st->sql, n, types, values, lengths, formats, 0);
+    PGresult *res = call_exec_prepared(c, name, st->sql, n, types, values, lengths, formats);
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         int rc = result_error(c, res);
