@@ -1,7 +1,7 @@
 /*
- * store_accounts.c: users, sessions and the audit log in the SpatiaLite store
- * (dorf/platform.h). Sessions are stored only by the hash of their token; checking one is a
- * single indexed lookup that also checks its expiry.
+ * store_accounts.c: users, sessions and the audit log (dorf/platform.h), on either store
+ * (SpatiaLite or PostGIS, through sql.h). Sessions are stored only by the hash of their token;
+ * checking one is a single indexed lookup that also checks its expiry.
  */
 #include <stdio.h>
 #include <string.h>
@@ -142,9 +142,25 @@ static dorf_status user_query(dorf_store *store, const char *sql, const char *te
     return st;
 }
 
+/*
+ * E-mail addresses match regardless of the case of ASCII letters on both stores, each the way
+ * its unique index compares them, so a lookup finds exactly the account that would collide:
+ * SQLite's column is COLLATE NOCASE, PostgreSQL's index is on lower(email COLLATE "C"), which
+ * folds ASCII letters only (not Ä to ä, whatever the database's locale), and the lookup is
+ * spelt as the index is, so that it uses it.
+ */
+static const char user_by_email_sqlite[] = "SELECT " USER_COLUMNS " FROM app_user WHERE email = ?";
+static const char user_by_email_pg[] =
+    "SELECT " USER_COLUMNS " FROM app_user WHERE lower(email COLLATE \"C\") ="
+    " lower(? COLLATE \"C\")";
+
 dorf_status dorf_store_user_by_email(dorf_store *store, const char *email, dorf_user *out) {
-    return user_query(store, "SELECT " USER_COLUMNS " FROM app_user WHERE email = ?", email, 0,
-                      out);
+    struct sql_store *s = sql_store_of(store);
+    if (!s) {
+        return DORF_EINVAL;
+    }
+    return user_query(store, s->dialect == SQL_POSTGRES ? user_by_email_pg : user_by_email_sqlite,
+                      email, 0, out);
 }
 
 dorf_status dorf_store_user_get(dorf_store *store, int64_t id, dorf_user *out) {

@@ -1,13 +1,15 @@
 /*
  * store_market.c: what BestellBar's store files share (store_shops.c,
- * store_products.c, store_orders.c; declared in store_market_internal.h):
- * transactions, binding by parameter name, copying text into the caller's arena, growing arena
- * arrays, the audit log, and turning a dorf_geo_query into the box, reference point and radius
- * the list statements bind. Every write of the marketplace is one transaction; those that check
- * and then write begin it with BEGIN IMMEDIATE, which takes the database's write lock first, so
- * no other connection can change what was checked before the write commits. Reads of a record
- * with its parts run in one deferred transaction, which in WAL mode is one consistent snapshot
- * that does not block writers. Distances are on the local tangent plane at the reference point.
+ * store_products.c, store_orders.c; declared in store_market_internal.h), on SpatiaLite and
+ * PostGIS alike: transactions, binding by parameter name, copying text into the caller's arena,
+ * growing arena arrays, the audit log, and turning a dorf_geo_query into the box, reference
+ * point and radius the list statements bind. Every write of the marketplace is one transaction;
+ * those that check and then write begin it as a write transaction, which takes the database's
+ * single writer lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock held to the
+ * commit), so no other connection, thread or node can change what was checked before the write
+ * commits. Reads of a record with its parts run in one read transaction, one consistent snapshot
+ * that does not block writers (SQLite in WAL mode; PostgreSQL REPEATABLE READ). Distances are
+ * on the local tangent plane at the reference point.
  */
 #include <math.h>
 #include <string.h>
@@ -209,7 +211,7 @@ void market_bind_geo(sql_stmt *stmt, const struct geo *g) {
     market_bind_double(stmt, ":lat0", g->lat0);
     market_bind_double(stmt, ":kx", g->kx);
     market_bind_double(stmt, ":ky", g->ky);
-    /* SQLite has no infinity literal for binding; a huge finite value does. */
+    /* SQLite has no infinity literal for binding; a huge finite value does, on both. */
     market_bind_double(stmt, ":maxd2", isfinite(g->max_d2) ? g->max_d2 : 1e300);
     market_bind_int(stmt, ":bydist", g->by_distance);
     market_bind_int(stmt, ":limit", g->limit);

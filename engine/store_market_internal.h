@@ -1,11 +1,11 @@
 /*
- * store_market_internal.h: the helpers BestellBar's SpatiaLite store files share
- * (defined in store_market.c; used by store_shops.c, store_products.c and
- * store_orders.c): transactions, binding by parameter name, reading text into an arena,
- * the audit log, and where a list looks.
+ * store_market_internal.h: the helpers BestellBar's store files share (defined in
+ * store_market.c; used by store_shops.c, store_products.c and store_orders.c, on SpatiaLite and
+ * PostGIS alike): transactions, binding by parameter name, reading text into an arena, the audit
+ * log, and where a list looks.
  */
-#ifndef DORF_STORE_SQLITE_MARKET_INTERNAL_H
-#define DORF_STORE_SQLITE_MARKET_INTERNAL_H
+#ifndef DORF_STORE_MARKET_INTERNAL_H
+#define DORF_STORE_MARKET_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,11 @@
 
 /* ---- transactions and statements ---- */
 
-/* BEGIN IMMEDIATE (takes the write lock now) when `immediate`, else a deferred BEGIN. */
+/*
+ * A write transaction holding the database's single writer lock from its start when
+ * `immediate` (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), else a read transaction
+ * that sees one snapshot (sql_begin).
+ */
 dorf_status market_begin(struct sql_store *s, int immediate);
 
 dorf_status market_commit(struct sql_store *s);
@@ -81,7 +85,10 @@ void market_bind_geo(sql_stmt *stmt, const struct geo *g);
 /* The distance in m for a squared distance `d2`, or -1 when the query had no reference point. */
 double market_geo_distance(const struct geo *g, double d2);
 
-/* The squared distance in m^2 of the columns `lon` and `lat` from the reference point. */
+/*
+ * The squared distance in m^2 of the columns `lon` and `lat` from the reference point, and the
+ * filter of a list by box and radius: plain arithmetic, the same on both databases.
+ */
 #define D2_SQL                                                                                     \
     "((lon - :lon0) * :kx) * ((lon - :lon0) * :kx) + ((lat - :lat0) * :ky) * ((lat - :lat0) * "    \
     ":ky)"

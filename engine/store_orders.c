@@ -1,12 +1,16 @@
 /*
- * store_orders.c: BestellBar's orders in the SpatiaLite store (dorf/market.h): placing
- * an order, reading and listing orders with their items, and moving an order through its state
- * machine (market.c says who may make which move). Placing and moving run in BEGIN IMMEDIATE
- * transactions. Stock is taken with `UPDATE ... SET stock = stock - q WHERE id = ? AND
- * stock >= q`: a product short of stock changes no row, the order is rolled back as a whole,
- * and stock can never go negative (the table's CHECK would refuse it anyway). Cancelling or
- * rejecting puts the items back; handing over creates the order's LieferBar parcel, whose
- * delivery (store_parcels.c) then moves the order to delivered.
+ * store_orders.c: BestellBar's orders (dorf/market.h), on either store (SpatiaLite or PostGIS,
+ * through sql.h): placing an order, reading and listing orders with their items, and moving an
+ * order through its state machine (market.c says who may make which move). Placing and moving
+ * run in write transactions, which hold the database's single writer lock from their start
+ * (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock, every statement seeing what was
+ * committed before it), so what a move checks cannot change before it writes. Stock is taken
+ * with `UPDATE ... SET stock = stock - q WHERE id = ? AND stock >= q`, which is atomic by
+ * itself on both (PostgreSQL re-checks the condition on the newest row version): a product
+ * short of stock changes no row, the order is rolled back as a whole, and stock can never go
+ * negative (the table's CHECK would refuse it anyway). Cancelling or rejecting puts the items
+ * back; handing over creates the order's LieferBar parcel, whose delivery (store_parcels.c)
+ * then moves the order to delivered.
  */
 #include <stdio.h>
 #include <string.h>
@@ -189,7 +193,7 @@ fail:
 #define ORDER_SELECT_SQL                                                                           \
     "SELECT o.id, o.citizen_id, o.shop_id, s.owner_id, s.name, o.state, o.delivery,"               \
     " o.dropoff_lon, o.dropoff_lat, o.total_cents, o.created_at, o.updated_at,"                    \
-    " (SELECT id FROM parcel WHERE order_id = o.id), s.lon AS lon, s.lat AS lat"                   \
+    " (SELECT id FROM parcel WHERE order_id = o.id) AS parcel_id, s.lon AS lon, s.lat AS lat"      \
     " FROM shop_order AS o JOIN shop AS s ON s.id = o.shop_id"
 
 static const char get_order_sql[] =
@@ -198,12 +202,24 @@ static const char get_order_sql[] =
 static const char list_orders_sql[] =
     "SELECT * FROM (SELECT *, " D2_SQL " AS d2 FROM (" ORDER_SELECT_SQL
     " WHERE (o.citizen_id = :user OR s.owner_id = :user)"
-    " AND (:state IS NULL OR o.state = :state)))"
-    " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist THEN d2 END, id DESC LIMIT :limit";
+    " AND (CAST(:state AS TEXT) IS NULL OR o.state = :state)) AS visible) AS measured"
+    " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist = 1 THEN d2 END, id DESC LIMIT :limit";
 
-static const char order_items_sql[] =
-    "SELECT i.product_id, i.quantity, i.price_cents, p.name, p.unit FROM order_item AS i"
-    " JOIN product AS p ON p.id = i.product_id WHERE i.order_id = ? ORDER BY i.rowid";
+/*
+ * An order's items in the order they were placed (one INSERT each, in the request's order):
+ * SQLite's rowid counts insertions; PostgreSQL has no rowid, so its order_item has an identity
+ * column `seq` that does.
+ */
+#define ORDER_ITEMS_SQL(position)                                                                  \
+    "SELECT i.product_id, i.quantity, i.price_cents, p.name, p.unit FROM order_item AS i"          \
+    " JOIN product AS p ON p.id = i.product_id WHERE i.order_id = ? ORDER BY " position
+
+static const char order_items_sqlite[] = ORDER_ITEMS_SQL("i.rowid");
+static const char order_items_pg[] = ORDER_ITEMS_SQL("i.seq");
+
+static const char *order_items_sql(const struct sql_store *s) {
+    return s->dialect == SQL_POSTGRES ? order_items_pg : order_items_sqlite;
+}
 
 static void read_order(struct reader *r, sql_stmt *stmt, dorf_order *out) {
     memset(out, 0, sizeof *out);
@@ -224,7 +240,7 @@ static void read_order(struct reader *r, sql_stmt *stmt, dorf_order *out) {
     out->parcel_id = sql_column_int64(stmt, 12);
 }
 
-/* Reads the items of `order` with the prepared order_items_sql statement. */
+/* Reads the items of `order` with a prepared order_items_sql() statement. */
 static dorf_status read_items(struct sql_store *s, struct reader *r, sql_stmt *stmt,
                               dorf_order *order) {
     sql_reset(stmt);
@@ -265,7 +281,7 @@ dorf_status dorf_store_order_get(dorf_store *store, dorf_arena *arena, int64_t u
         return st;
     }
     if ((st = sql_store_prepare(s, get_order_sql, &stmt)) != DORF_OK ||
-        (st = sql_store_prepare(s, order_items_sql, &items)) != DORF_OK) {
+        (st = sql_store_prepare(s, order_items_sql(s), &items)) != DORF_OK) {
         goto fail;
     }
     market_bind_int(stmt, ":id", order_id);
@@ -318,7 +334,7 @@ dorf_status dorf_store_list_orders(dorf_store *store, dorf_arena *arena, int64_t
         return st;
     }
     if ((st = sql_store_prepare(s, list_orders_sql, &stmt)) != DORF_OK ||
-        (st = sql_store_prepare(s, order_items_sql, &items_stmt)) != DORF_OK) {
+        (st = sql_store_prepare(s, order_items_sql(s), &items_stmt)) != DORF_OK) {
         goto fail;
     }
     market_bind_geo(stmt, &g);

@@ -1,9 +1,10 @@
 /*
- * store_products.c: BestellBar's products in the SpatiaLite store (dorf/market.h):
- * adding and changing a shop's products (only by its owner, each with its audit row in one
- * BEGIN IMMEDIATE transaction), reading one, and listing a shop's products in one deferred
- * transaction. Names, units, prices and stock are checked against the limits of dorf/market.h
- * before anything is written; all values are bound parameters.
+ * store_products.c: BestellBar's products (dorf/market.h), on either store (SpatiaLite or
+ * PostGIS, through sql.h): adding and changing a shop's products (only by its owner, each with
+ * its audit row in one write transaction), reading one, and listing a shop's products in one
+ * read transaction. Names, units, prices and stock are checked against the limits of
+ * dorf/market.h before anything is written; all values are bound parameters. Flags are bound
+ * as integers and compared with 1, since PostgreSQL takes no integer where it wants a boolean.
  */
 #include <stdio.h>
 #include <string.h>
@@ -134,11 +135,11 @@ dorf_status dorf_store_product_update(dorf_store *store, int64_t user_id, int64_
     if ((st = sql_store_prepare(
              s,
              "UPDATE product SET"
-             " name = CASE WHEN :set_name THEN :name ELSE name END,"
-             " unit = CASE WHEN :set_unit THEN :unit ELSE unit END,"
-             " price_cents = CASE WHEN :set_price THEN :price ELSE price_cents END,"
-             " stock = CASE WHEN :set_stock THEN :stock ELSE stock END,"
-             " active = CASE WHEN :set_active THEN :active ELSE active END"
+             " name = CASE WHEN :set_name = 1 THEN :name ELSE name END,"
+             " unit = CASE WHEN :set_unit = 1 THEN :unit ELSE unit END,"
+             " price_cents = CASE WHEN :set_price = 1 THEN :price ELSE price_cents END,"
+             " stock = CASE WHEN :set_stock = 1 THEN :stock ELSE stock END,"
+             " active = CASE WHEN :set_active = 1 THEN :active ELSE active END"
              " WHERE id = :id AND shop_id IN (SELECT id FROM shop WHERE owner_id = :user)",
              &stmt)) != DORF_OK) {
         goto fail;
@@ -236,7 +237,7 @@ dorf_status dorf_store_list_products(dorf_store *store, dorf_arena *arena, int64
     if ((st = market_shop_exists(s, shop_id)) != DORF_OK ||
         (st = sql_store_prepare(s,
                                 "SELECT " PRODUCT_COLUMNS " FROM product WHERE shop_id = ?"
-                                " AND (? OR active) ORDER BY id",
+                                " AND (? = 1 OR active = 1) ORDER BY id",
                                 &stmt)) != DORF_OK) {
         goto fail;
     }

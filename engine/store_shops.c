@@ -1,11 +1,12 @@
 /*
- * store_shops.c: BestellBar's places and shops in the SpatiaLite store (dorf/market.h):
- * listing the region's places, claiming one as a shop, reading and listing shops, on the
- * region's `place` table and the `shop` table of migration 3. A claim checks the place and
- * writes the shop in one BEGIN IMMEDIATE transaction, so a place is never claimed twice. Lists
- * filter by position in SQL: places through their SpatiaLite R*Tree (idx_place_geom), shops by
- * their lon/lat columns, then exactly by box or by the squared distance on the local tangent
- * plane, which also sorts them. All values are bound parameters.
+ * store_shops.c: BestellBar's places and shops (dorf/market.h), on either store (SpatiaLite or
+ * PostGIS, through sql.h): listing the region's places, claiming one as a shop, reading and
+ * listing shops, on the region's `place` table and the `shop` table of migration 3. A claim
+ * checks the place and writes the shop in one write transaction (holding the single writer
+ * lock, sql_begin), so a place is never claimed twice. Lists filter by position in SQL: places
+ * through their spatial index (SpatiaLite's R*Tree idx_place_geom, or PostGIS's GiST index),
+ * shops by their lon/lat columns, then exactly by box or by the squared distance on the local
+ * tangent plane, which also sorts them. All values are bound parameters.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,20 +15,34 @@
 
 /* ---- places ------------------------------------------------------------------------------ */
 
-static const char list_places_sql[] =
-    "SELECT osm_type, osm_id, category, osm_key, osm_value, name, opening_hours, oh_ok, lon, lat,"
-    "       shop_id, d2 FROM ("
-    "  SELECT *, " D2_SQL " AS d2 FROM ("
-    "    SELECT p.id AS pid, p.osm_type, p.osm_id, p.category, p.osm_key, p.osm_value, p.name,"
-    "           p.opening_hours, p.opening_hours_error IS NULL AS oh_ok, X(p.geom) AS lon,"
-    "           Y(p.geom) AS lat,"
-    "           (SELECT s.id FROM shop AS s WHERE s.osm_type = p.osm_type"
-    "              AND s.osm_id = p.osm_id) AS shop_id"
-    "    FROM place AS p"
-    "    WHERE p.id IN (SELECT pkid FROM idx_place_geom WHERE xmax >= :minlon"
-    "                   AND xmin <= :maxlon AND ymax >= :minlat AND ymin <= :maxlat)"
-    "      AND (:category IS NULL OR p.category = :category)))"
-    " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist THEN d2 END, pid LIMIT :limit";
+/*
+ * Places are found through the spatial index of their geometry: SpatiaLite's R*Tree table
+ * (idx_place_geom) on SQLite, the GiST index through && with the box on PostgreSQL. The rest is
+ * one statement for both; every derived table is named, as PostgreSQL requires, and a
+ * parameter tested with IS NULL is cast first, since PostgreSQL cannot type a NULL it meets
+ * there before any other use.
+ */
+#define LIST_PLACES_SQL(index_filter)                                                              \
+    "SELECT osm_type, osm_id, category, osm_key, osm_value, name, opening_hours, oh_ok, lon, lat," \
+    "       shop_id, d2 FROM ("                                                                    \
+    "  SELECT *, " D2_SQL " AS d2 FROM ("                                                          \
+    "    SELECT p.id AS pid, p.osm_type, p.osm_id, p.category, p.osm_key, p.osm_value, p.name,"    \
+    "           p.opening_hours,"                                                                  \
+    "           CASE WHEN p.opening_hours_error IS NULL THEN 1 ELSE 0 END AS oh_ok,"               \
+    "           ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,"                                         \
+    "           (SELECT s.id FROM shop AS s WHERE s.osm_type = p.osm_type"                         \
+    "              AND s.osm_id = p.osm_id) AS shop_id"                                            \
+    "    FROM place AS p"                                                                          \
+    "    WHERE " index_filter                                                                      \
+    " AND (CAST(:category AS TEXT) IS NULL OR p.category = :category)) AS boxed"                   \
+    "  ) AS measured"                                                                              \
+    " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist = 1 THEN d2 END, pid LIMIT :limit"
+
+static const char list_places_sqlite[] =
+    LIST_PLACES_SQL("p.id IN (SELECT pkid FROM idx_place_geom WHERE xmax >= :minlon"
+                    " AND xmin <= :maxlon AND ymax >= :minlat AND ymin <= :maxlat)");
+static const char list_places_pg[] =
+    LIST_PLACES_SQL("p.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)");
 
 dorf_status dorf_store_list_places(dorf_store *store, dorf_arena *arena, const char *category,
                                    const dorf_geo_query *q, dorf_place_summary **out,
@@ -48,7 +63,8 @@ dorf_status dorf_store_list_places(dorf_store *store, dorf_arena *arena, const c
         return st;
     }
     sql_stmt *stmt = NULL;
-    if ((st = sql_store_prepare(s, list_places_sql, &stmt)) != DORF_OK) {
+    if ((st = sql_store_prepare(s, s->dialect == SQL_POSTGRES ? list_places_pg : list_places_sqlite,
+                                &stmt)) != DORF_OK) {
         return st;
     }
     market_bind_geo(stmt, &g);
@@ -100,11 +116,11 @@ dorf_status dorf_store_list_places(dorf_store *store, dorf_arena *arena, const c
     "  FROM shop AS s LEFT JOIN place AS p ON p.id = (SELECT id FROM place"                        \
     "    WHERE osm_type = s.osm_type AND osm_id = s.osm_id ORDER BY id LIMIT 1)"
 
-static const char get_shop_sql[] = SHOP_SELECT_SQL " WHERE s.id = :id)";
+static const char get_shop_sql[] = SHOP_SELECT_SQL " WHERE s.id = :id) AS measured";
 
 static const char list_shops_sql[] =
-    SHOP_SELECT_SQL " WHERE (:owner = 0 OR s.owner_id = :owner))"
-                    " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist THEN d2 END, id"
+    SHOP_SELECT_SQL " WHERE (:owner = 0 OR s.owner_id = :owner)) AS measured"
+                    " WHERE" GEO_WHERE_SQL " ORDER BY CASE WHEN :bydist = 1 THEN d2 END, id"
                     " LIMIT :limit";
 
 static void read_shop(struct reader *r, sql_stmt *stmt, const struct geo *g, dorf_shop *out) {
@@ -141,7 +157,7 @@ dorf_status dorf_store_shop_claim(dorf_store *store, int64_t owner_id, char osm_
     /* The place, and whether it is claimed already, in one look. */
     if ((st = sql_store_prepare(s,
                                 "SELECT p.category, p.shop, coalesce(p.name, p.osm_value),"
-                                " X(p.geom), Y(p.geom), (SELECT s.id FROM shop AS s WHERE"
+                                " ST_X(p.geom), ST_Y(p.geom), (SELECT s.id FROM shop AS s WHERE"
                                 " s.osm_type = p.osm_type AND s.osm_id = p.osm_id),"
                                 " (SELECT count(*) FROM app_user WHERE id = ?3)"
                                 " FROM place AS p WHERE p.osm_type = ?1 AND p.osm_id = ?2"
