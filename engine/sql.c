@@ -84,6 +84,8 @@ sql_error_kind sql_error_kind_of(sql_conn *c) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return SQL_ERR_BUSY;
+    case SQLITE_NOMEM:
+        return SQL_ERR_NOMEM;
     case SQLITE_CONSTRAINT:
         if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
             return SQL_ERR_UNIQUE;
@@ -332,4 +334,16 @@ void sql_finalize(sql_stmt *st) {
 
 sql_conn *sql_db_handle(sql_stmt *st) {
     return st->conn;
+}
+
+int sql_copy_begin(sql_conn *c, const char *copy_sql) {
+    return c->pg ? pg_copy_begin(c->pg, copy_sql) : SQL_ERROR;
+}
+
+int sql_copy_put(sql_conn *c, const char *data, size_t len) {
+    return c->pg ? pg_copy_put(c->pg, data, len) : SQL_ERROR;
+}
+
+int sql_copy_end(sql_conn *c, const char *abort_reason) {
+    return c->pg ? pg_copy_end(c->pg, abort_reason) : SQL_ERROR;
 }

@@ -56,6 +56,7 @@ typedef enum sql_error_kind {
     SQL_ERR_CHECK,      /* a CHECK or NOT NULL constraint */
     SQL_ERR_BUSY,       /* locked by another connection, or a serialization failure */
     SQL_ERR_CONNECTION, /* the server cannot be reached; the next call reconnects */
+    SQL_ERR_NOMEM,      /* out of memory */
 } sql_error_kind;
 
 /* ---- connections ---- */
@@ -91,7 +92,11 @@ sql_error_kind sql_error_kind_of(sql_conn *c);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t sql_changes(sql_conn *c);
 
-/* The id the last INSERT into a table with an integer key gave its row. */
+/*
+ * The id the last INSERT into a table with an integer key gave its row. On PostgreSQL this
+ * asks the server (lastval()); should that fail it returns 0, and the open transaction can no
+ * longer commit: sql_commit rolls it back and fails with the reason.
+ */
 int64_t sql_last_insert_rowid(sql_conn *c);
 
 /* Runs statements without parameters or results (several, separated by ';'). */
@@ -166,5 +171,24 @@ void sql_finalize(sql_stmt *st);
 
 /* The connection a statement belongs to. */
 sql_conn *sql_db_handle(sql_stmt *st);
+
+/* ---- bulk loading (PostgreSQL only) ---- */
+
+/*
+ * Starts `copy_sql`, a "COPY table(columns) FROM STDIN" (text format: a row per line, columns
+ * separated by tabs, \N for NULL, backslash escapes), normally inside the caller's
+ * transaction. The rows then go in through sql_copy_put, in pieces of any size, and
+ * sql_copy_end ends it; nothing else may run on the connection in between. A failing row
+ * (a constraint, a malformed value) is reported by sql_copy_end. On SQLite, which has no
+ * COPY, sql_copy_begin fails with SQL_ERROR.
+ */
+int sql_copy_begin(sql_conn *c, const char *copy_sql);
+int sql_copy_put(sql_conn *c, const char *data, size_t len);
+/*
+ * Ends the copy started by sql_copy_begin; call it also after sql_copy_put failed. With
+ * `abort_reason` NULL the rows are kept (SQL_OK) or the copy's error is returned; otherwise
+ * the server discards them and the copy fails, which fails the transaction.
+ */
+int sql_copy_end(sql_conn *c, const char *abort_reason);
 
 #endif

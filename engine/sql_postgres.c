@@ -57,6 +57,7 @@ struct pg_conn {
     int64_t changes;
     int tx_open;
     int fault_pending; /* the last call failed by injection; its message is set */
+    char doomed[512];  /* why the open transaction must not commit ("" when it may) */
     unsigned next_name;
     struct prepared *prepared;
     size_t prepared_count;
@@ -89,6 +90,7 @@ struct pg_stmt {
     int name_count;
     PGresult *res;
     int executed;
+    int bind_error; /* a bind that failed (no memory, NUL in text): the next step fails with it */
     int row;
     int ntuples;
     struct blob_cache *blobs; /* per column, decoded bytea */
@@ -132,6 +134,13 @@ static void set_error(pg_conn *c, sql_error_kind kind, const char *fmt, const ch
     size_t n = strlen(c->errmsg);
     while (n > 0 && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' ')) {
         c->errmsg[--n] = '\0';
+    }
+    /* libpq's messages span lines ("FATAL: ...\nserver closed the connection ..."): a log
+     * line and the CLI's one-line errors keep them on one. */
+    for (char *p = c->errmsg; *p; p++) {
+        if (*p == '\n' || *p == '\t') {
+            *p = ' ';
+        }
     }
 }
 
@@ -355,6 +364,12 @@ int64_t pg_last_insert_rowid(pg_conn *c) {
     int64_t id = 0;
     if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
         id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    } else if (c->tx_open) {
+        /*
+         * The caller cannot tell 0 from an id, as with SQLite's call; so the transaction that
+         * made the row must not commit with whatever it wrote using 0.
+         */
+        snprintf(c->doomed, sizeof c->doomed, "could not read the new row's id: %.400s", c->errmsg);
     }
     PQclear(res);
     return id;
@@ -389,10 +404,19 @@ int pg_begin(pg_conn *c, int write) {
     }
     PQclear(res);
     c->tx_open = 1;
+    c->doomed[0] = '\0';
     return SQL_OK;
 }
 
 int pg_commit(pg_conn *c) {
+    if (c->doomed[0]) {
+        char why[sizeof c->doomed];
+        snprintf(why, sizeof why, "%s", c->doomed);
+        pg_rollback(c);
+        set_error(c, c->error_kind == SQL_ERR_NONE ? SQL_ERR_OTHER : c->error_kind,
+                  "%s; the transaction was rolled back%s", why, NULL);
+        return SQL_ERROR;
+    }
     if (PQstatus(c->conn) != CONNECTION_OK) {
         c->tx_open = 0;
         char where[300];
@@ -421,6 +445,7 @@ int pg_commit(pg_conn *c) {
 }
 
 void pg_rollback(pg_conn *c) {
+    c->doomed[0] = '\0';
     if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
         PQclear(call_exec(c, "ROLLBACK"));
     }
@@ -549,7 +574,7 @@ int pg_prepare(pg_conn *c, const char *sql, pg_stmt **out) {
     *out = NULL;
     pg_stmt *st = dorf_calloc(1, sizeof *st);
     if (!st) {
-        set_error(c, SQL_ERR_OTHER, "out of memory%s%s", NULL, NULL);
+        set_error(c, SQL_ERR_NOMEM, "out of memory%s%s", NULL, NULL);
         return SQLITE_NOMEM;
     }
     st->c = c;
@@ -565,7 +590,7 @@ int pg_prepare(pg_conn *c, const char *sql, pg_stmt **out) {
     }
     if (!n || !st->params || !st->types || !st->values || !st->lengths || !st->formats) {
         pg_finalize(st);
-        set_error(c, SQL_ERR_OTHER, "out of memory%s%s", NULL, NULL);
+        set_error(c, SQL_ERR_NOMEM, "out of memory%s%s", NULL, NULL);
         return SQLITE_NOMEM;
     }
     *out = st;
@@ -619,11 +644,12 @@ int pg_bind(pg_stmt *st, int i, int kind, const void *v, size_t n, int copy) {
             p->kind = PG_BIND_NULL;
             set_error(st->c, SQL_ERR_CHECK, "text with a NUL byte cannot be stored%s%s", NULL,
                       NULL);
-            return SQLITE_MISMATCH;
+            return st->bind_error = SQLITE_MISMATCH;
         }
         if (!(p->value = dorf_malloc(n + 1))) {
             p->kind = PG_BIND_NULL;
-            return SQLITE_NOMEM;
+            set_error(st->c, SQL_ERR_NOMEM, "out of memory binding a value%s%s", NULL, NULL);
+            return st->bind_error = SQLITE_NOMEM;
         }
         memcpy(p->value, v, n);
         p->value[n] = '\0';
@@ -686,7 +712,7 @@ static const char *prepared_name(pg_stmt *st, const Oid *types) {
     size_t key_len = sql_len + 1 + (size_t)st->nparams * sizeof(Oid);
     char *key = dorf_malloc(key_len);
     if (!key) {
-        set_error(c, SQL_ERR_OTHER, "out of memory%s%s", NULL, NULL);
+        set_error(c, SQL_ERR_NOMEM, "out of memory%s%s", NULL, NULL);
         return NULL;
     }
     memcpy(key, st->sql, sql_len + 1);
@@ -724,6 +750,16 @@ static const char *prepared_name(pg_stmt *st, const Oid *types) {
 
 static int execute(pg_stmt *st) {
     pg_conn *c = st->c;
+    if (st->bind_error) {
+        /* Callers bind without checking, as SQLite lets them: refuse to run with a value lost. */
+        int rc = st->bind_error;
+        st->bind_error = 0;
+        set_error(c, rc == SQLITE_NOMEM ? SQL_ERR_NOMEM : SQL_ERR_CHECK,
+                  rc == SQLITE_NOMEM ? "out of memory binding a value%s%s"
+                                     : "text with a NUL byte cannot be stored%s%s",
+                  NULL, NULL);
+        return rc;
+    }
     if (ensure_connected(c) != 0) {
         return SQL_ERROR;
     }
@@ -873,4 +909,61 @@ void pg_finalize(pg_stmt *st) {
     dorf_free(st->names);
     dorf_free(st->sql);
     dorf_free(st);
+}
+
+/* ---- COPY FROM STDIN ---- */
+
+int pg_copy_begin(pg_conn *c, const char *sql) {
+    if (ensure_connected(c) != 0) {
+        return SQL_ERROR;
+    }
+    PGresult *res = PQexec(c->conn, sql);
+    if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
+        int rc = result_error(c, res);
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    return SQL_OK;
+}
+
+int pg_copy_put(pg_conn *c, const char *data, size_t len) {
+    while (len > 0) {
+        int n = len > (1u << 30) ? 1 << 30 : (int)len;
+        if (PQputCopyData(c->conn, data, n) != 1) {
+            if (PQstatus(c->conn) == CONNECTION_BAD) {
+                connection_lost(c);
+            } else {
+                set_error(c, SQL_ERR_OTHER, "sending rows to COPY: %s%s", PQerrorMessage(c->conn),
+                          NULL);
+            }
+            return SQL_ERROR;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return SQL_OK;
+}
+
+int pg_copy_end(pg_conn *c, const char *abort_reason) {
+    int rc = SQL_OK;
+    if (PQputCopyEnd(c->conn, abort_reason) != 1) {
+        if (PQstatus(c->conn) == CONNECTION_BAD) {
+            connection_lost(c);
+        } else {
+            set_error(c, SQL_ERR_OTHER, "ending a COPY: %s%s", PQerrorMessage(c->conn), NULL);
+        }
+        rc = SQL_ERROR;
+    }
+    /* The COPY's own result, then NULL; an error is kept over a later one. */
+    PGresult *res;
+    while ((res = PQgetResult(c->conn)) != NULL) {
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+            note_changes(c, res);
+        } else if (rc == SQL_OK) {
+            rc = result_error(c, res);
+        }
+        PQclear(res);
+    }
+    return rc;
 }

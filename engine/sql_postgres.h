@@ -38,6 +38,9 @@ const char *pg_column_raw(pg_stmt *st, int col); /* text form, NULL for NULL */
 const void *pg_column_blob(pg_stmt *st, int col, int *bytes);
 int pg_reset(pg_stmt *st);
 void pg_finalize(pg_stmt *st);
+int pg_copy_begin(pg_conn *c, const char *sql);
+int pg_copy_put(pg_conn *c, const char *data, size_t len);
+int pg_copy_end(pg_conn *c, const char *abort_reason);
 
 /* Binding kinds for pg_bind. */
 enum { PG_BIND_NULL, PG_BIND_INT64, PG_BIND_DOUBLE, PG_BIND_TEXT, PG_BIND_BLOB };

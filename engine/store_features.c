@@ -1,22 +1,25 @@
 /*
- * store_features.c: the region's public layers as pages of features in the SpatiaLite
- * store (dorf/features.h): places (table place), road segments (road_edge), the public events
- * among the posts of DorfNews (post, kind 'event', located, not hidden, not a reply) and the
- * base map's land cover, water, waterways and railways (map_feature, one layer at a time).
+ * store_features.c: the region's public layers as pages of features (dorf/features.h), in
+ * the SpatiaLite or the PostGIS store: places (table place), road segments (road_edge), the
+ * public events among the posts of DorfNews (post, kind 'event', located, not hidden, not a
+ * reply) and the base map's land cover, water, waterways and railways (map_feature, one
+ * layer at a time).
  *
- * A page is two statements in one read transaction (in WAL mode one consistent snapshot that
- * does not block writers): a count of everything that matches and the page itself, in row id
- * order with LIMIT and OFFSET. With a box, places, road segments and base-map features are
- * first looked up in their SpatiaLite R*Tree (idx_place_geom, idx_road_edge_geom,
- * idx_map_feature_geom), whose single-precision bounds are rounded outwards and therefore find
- * a superset, and then tested exactly: a place's point must lie in the box (edges included);
- * a line or area must meet it (SpatiaLite's Intersects through GEOS, against the box, or
- * against the point or line a box of zero width or height is, since GEOS answers wrongly for
- * a degenerate polygon). Events have no spatial
- * index; their lon/lat columns are compared directly. Every value is a bound parameter; the
- * statements are fixed strings. Text is copied into the caller's arena (the helpers of
- * store_market_internal.h), road shapes are decoded from their WKB, base-map
- * geometries handed out as GeoJSON text (SpatiaLite's AsGeoJSON).
+ * A page is two statements in one read transaction (one consistent snapshot that does not
+ * block writers: WAL mode on SQLite, REPEATABLE READ on PostgreSQL): a count of everything
+ * that matches and the page itself, in row id order with LIMIT and OFFSET. With a box,
+ * places, road segments and base-map features are first looked up in their spatial index,
+ * which finds a superset: SpatiaLite's R*Tree (idx_place_geom, idx_road_edge_geom,
+ * idx_map_feature_geom) or PostGIS's GiST index (the && operator), both of single-precision
+ * bounds rounded outwards. They are then tested exactly: a place's point must lie in the box
+ * (edges included); a line or area must meet it (Intersects, through GEOS on both, against
+ * the box, or against the point or line a box of zero width or height is, since GEOS answers
+ * wrongly for a degenerate polygon). Events have no spatial index; their lon/lat columns are
+ * compared directly. The two dialects differ only in these spatial tests, in the extents and
+ * in the name of the GeoJSON writer; their statements stand side by side below. Every value
+ * is a bound parameter; the statements are fixed strings. Text is copied into the caller's
+ * arena (the helpers of store_market_internal.h), road shapes are decoded from their WKB,
+ * base-map geometries handed out as GeoJSON text (AsGeoJSON, ST_AsGeoJSON).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,17 +34,21 @@
     " IN (SELECT pkid FROM " index " WHERE xmax >= :minlon AND xmin <= :maxlon"                    \
     " AND ymax >= :minlat AND ymin <= :maxlat)"
 
+/* PostGIS: the GiST index's test (bounding boxes overlap, rounded outwards as the R*Tree's). */
+#define BOX_OVERLAPS(g) " " g " && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)"
+
 #define PLACE_COLUMNS                                                                              \
     "p.osm_type, p.osm_id, p.category, p.osm_key, p.osm_value, p.name, p.opening_hours,"           \
     " p.opening_hours_error, p.phone, p.website, p.street, p.housenumber, p.postcode, p.city,"     \
-    " X(p.geom), Y(p.geom)"
-#define PLACE_IN_BOX                                                                               \
-    " WHERE p.id" BOX_IN_RTREE("idx_place_geom") " AND X(p.geom) BETWEEN :minlon AND :maxlon"      \
-                                                 " AND Y(p.geom) BETWEEN :minlat AND :maxlat"
+    " ST_X(p.geom), ST_Y(p.geom)"
+#define PLACE_EXACTLY_IN_BOX                                                                       \
+    " ST_X(p.geom) BETWEEN :minlon AND :maxlon AND ST_Y(p.geom) BETWEEN :minlat AND :maxlat"
+#define PLACE_IN_BOX " WHERE p.id" BOX_IN_RTREE("idx_place_geom") " AND" PLACE_EXACTLY_IN_BOX
+#define PLACE_IN_BOX_PG " WHERE" BOX_OVERLAPS("p.geom") " AND" PLACE_EXACTLY_IN_BOX
 
 #define ROAD_COLUMNS                                                                               \
     "e.id, e.osm_way_id, e.highway, e.name, e.surface, e.length_m, e.maxspeed_kmh,"                \
-    " e.access_forward, e.access_backward, AsBinary(e.geom)"
+    " e.access_forward, e.access_backward, ST_AsBinary(e.geom)"
 
 /* Whether geometry `g` meets the box; a box of zero width or height is a line or a point. */
 #define MEETS_BOX(g)                                                                               \
@@ -51,12 +58,23 @@
     "   THEN Intersects(" g ", MakePoint(:minlon, :minlat, 4326))"                                 \
     " ELSE Intersects(" g ", MakeLine(MakePoint(:minlon, :minlat, 4326),"                          \
     "   MakePoint(:maxlon, :maxlat, 4326))) END) = 1"
+#define POINT_PG(x, y) "ST_SetSRID(ST_MakePoint(" x ", " y "), 4326)"
+#define MEETS_BOX_PG(g)                                                                            \
+    BOX_OVERLAPS(g)                                                                                \
+    " AND ST_Intersects(" g ", CASE WHEN :minlon < :maxlon AND :minlat < :maxlat"                  \
+    "   THEN ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)"                            \
+    " WHEN :minlon = :maxlon AND :minlat = :maxlat"                                                \
+    "   THEN " POINT_PG(":minlon", ":minlat") " ELSE ST_MakeLine(" POINT_PG(                       \
+        ":minlon", ":minlat") ", " POINT_PG(":maxlon", ":maxlat") ") END)"
 #define ROAD_MEETS_BOX " WHERE e.id" BOX_IN_RTREE("idx_road_edge_geom") " AND" MEETS_BOX("e.geom")
+#define ROAD_MEETS_BOX_PG " WHERE" MEETS_BOX_PG("e.geom")
 
 #define BASEMAP_COLUMNS "m.osm_type, m.osm_id, m.kind, m.name, AsGeoJSON(m.geom, 7)"
+#define BASEMAP_COLUMNS_PG "m.osm_type, m.osm_id, m.kind, m.name, ST_AsGeoJSON(m.geom, 7)"
 #define BASEMAP_OF_LAYER " WHERE m.layer = :layer"
 #define BASEMAP_MEETS_BOX                                                                          \
     BASEMAP_OF_LAYER " AND m.id" BOX_IN_RTREE("idx_map_feature_geom") " AND" MEETS_BOX("m.geom")
+#define BASEMAP_MEETS_BOX_PG BASEMAP_OF_LAYER " AND" MEETS_BOX_PG("m.geom")
 
 /* What GET /api/events shows to everyone, restricted to events that have a place. */
 #define EVENT_PUBLIC                                                                               \
@@ -69,8 +87,16 @@
     " AND coalesce(ends_at, starts_at) >= :from))"
 
 #define PAGE " LIMIT :limit OFFSET :offset"
+#define MATCHED_PG ", count(*) OVER ()"
 
-/* The four statements of a layer: count and page, over everything and within a box. */
+/*
+ * The four statements of a layer: count and page, over everything and within a box; one set
+ * per dialect (indexed by sql_dialect), as the spatial tests are spelt differently. On
+ * PostgreSQL a page also carries the number of all matches as its last column (a window
+ * count, taken before LIMIT), so that a page is one round trip to the server instead of four
+ * (begin, count, page, commit); the count statement is run only for a page that came back
+ * empty past its first row.
+ */
 struct layer_sql {
     const char *count_all;
     const char *count_box;
@@ -78,42 +104,84 @@ struct layer_sql {
     const char *page_box;
 };
 
-static const struct layer_sql place_sql = {
-    "SELECT count(*) FROM place AS p",
-    "SELECT count(*) FROM place AS p" PLACE_IN_BOX,
-    "SELECT " PLACE_COLUMNS " FROM place AS p ORDER BY p.id" PAGE,
-    "SELECT " PLACE_COLUMNS " FROM place AS p" PLACE_IN_BOX " ORDER BY p.id" PAGE,
+static const struct layer_sql place_sql[2] = {
+    [SQL_SQLITE] =
+        {
+            "SELECT count(*) FROM place AS p",
+            "SELECT count(*) FROM place AS p" PLACE_IN_BOX,
+            "SELECT " PLACE_COLUMNS " FROM place AS p ORDER BY p.id" PAGE,
+            "SELECT " PLACE_COLUMNS " FROM place AS p" PLACE_IN_BOX " ORDER BY p.id" PAGE,
+        },
+    [SQL_POSTGRES] =
+        {
+            "SELECT count(*) FROM place AS p",
+            "SELECT count(*) FROM place AS p" PLACE_IN_BOX_PG,
+            "SELECT " PLACE_COLUMNS MATCHED_PG " FROM place AS p ORDER BY p.id" PAGE,
+            "SELECT " PLACE_COLUMNS MATCHED_PG " FROM place AS p" PLACE_IN_BOX_PG
+            " ORDER BY p.id" PAGE,
+        },
 };
 
-static const struct layer_sql road_sql = {
-    "SELECT count(*) FROM road_edge AS e",
-    "SELECT count(*) FROM road_edge AS e" ROAD_MEETS_BOX,
-    "SELECT " ROAD_COLUMNS " FROM road_edge AS e ORDER BY e.id" PAGE,
-    "SELECT " ROAD_COLUMNS " FROM road_edge AS e" ROAD_MEETS_BOX " ORDER BY e.id" PAGE,
+static const struct layer_sql road_sql[2] = {
+    [SQL_SQLITE] =
+        {
+            "SELECT count(*) FROM road_edge AS e",
+            "SELECT count(*) FROM road_edge AS e" ROAD_MEETS_BOX,
+            "SELECT " ROAD_COLUMNS " FROM road_edge AS e ORDER BY e.id" PAGE,
+            "SELECT " ROAD_COLUMNS " FROM road_edge AS e" ROAD_MEETS_BOX " ORDER BY e.id" PAGE,
+        },
+    [SQL_POSTGRES] =
+        {
+            "SELECT count(*) FROM road_edge AS e",
+            "SELECT count(*) FROM road_edge AS e" ROAD_MEETS_BOX_PG,
+            "SELECT " ROAD_COLUMNS MATCHED_PG " FROM road_edge AS e ORDER BY e.id" PAGE,
+            "SELECT " ROAD_COLUMNS MATCHED_PG " FROM road_edge AS e" ROAD_MEETS_BOX_PG
+            " ORDER BY e.id" PAGE,
+        },
 };
 
-/* Events bind :hasbox instead, so one statement serves both. */
-static const struct layer_sql event_sql = {
-    "SELECT count(*) FROM post" EVENT_WHERE,
-    "SELECT count(*) FROM post" EVENT_WHERE,
-    "SELECT " EVENT_COLUMNS " FROM post" EVENT_WHERE " ORDER BY id" PAGE,
-    "SELECT " EVENT_COLUMNS " FROM post" EVENT_WHERE " ORDER BY id" PAGE,
-};
+/* Events bind :hasbox instead, so one statement serves both with and without a box. */
+#define EVENT_SQL(matched)                                                                         \
+    {                                                                                              \
+        "SELECT count(*) FROM post" EVENT_WHERE, "SELECT count(*) FROM post" EVENT_WHERE,          \
+            "SELECT " EVENT_COLUMNS matched " FROM post" EVENT_WHERE " ORDER BY id" PAGE,          \
+            "SELECT " EVENT_COLUMNS matched " FROM post" EVENT_WHERE " ORDER BY id" PAGE,          \
+    }
+static const struct layer_sql event_sql[2] = {
+    [SQL_SQLITE] = EVENT_SQL(""), [SQL_POSTGRES] = EVENT_SQL(MATCHED_PG)};
 
-static const struct layer_sql basemap_sql = {
-    "SELECT count(*) FROM map_feature AS m" BASEMAP_OF_LAYER,
-    "SELECT count(*) FROM map_feature AS m" BASEMAP_MEETS_BOX,
-    "SELECT " BASEMAP_COLUMNS " FROM map_feature AS m" BASEMAP_OF_LAYER " ORDER BY m.id" PAGE,
-    "SELECT " BASEMAP_COLUMNS " FROM map_feature AS m" BASEMAP_MEETS_BOX " ORDER BY m.id" PAGE,
+static const struct layer_sql basemap_sql[2] = {
+    [SQL_SQLITE] =
+        {
+            "SELECT count(*) FROM map_feature AS m" BASEMAP_OF_LAYER,
+            "SELECT count(*) FROM map_feature AS m" BASEMAP_MEETS_BOX,
+            "SELECT " BASEMAP_COLUMNS " FROM map_feature AS m" BASEMAP_OF_LAYER
+            " ORDER BY m.id" PAGE,
+            "SELECT " BASEMAP_COLUMNS " FROM map_feature AS m" BASEMAP_MEETS_BOX
+            " ORDER BY m.id" PAGE,
+        },
+    [SQL_POSTGRES] =
+        {
+            "SELECT count(*) FROM map_feature AS m" BASEMAP_OF_LAYER,
+            "SELECT count(*) FROM map_feature AS m" BASEMAP_MEETS_BOX_PG,
+            "SELECT " BASEMAP_COLUMNS_PG MATCHED_PG " FROM map_feature AS m" BASEMAP_OF_LAYER
+            " ORDER BY m.id" PAGE,
+            "SELECT " BASEMAP_COLUMNS_PG MATCHED_PG " FROM map_feature AS m" BASEMAP_MEETS_BOX_PG
+            " ORDER BY m.id" PAGE,
+        },
 };
 
 static const char place_by_osm_sql[] = "SELECT " PLACE_COLUMNS " FROM place AS p"
                                        " WHERE p.osm_type = :type AND p.osm_id = :osm"
                                        " ORDER BY p.id LIMIT 1";
 static const char road_by_id_sql[] = "SELECT " ROAD_COLUMNS " FROM road_edge AS e WHERE e.id = :id";
-static const char basemap_by_osm_sql[] = "SELECT " BASEMAP_COLUMNS " FROM map_feature AS m"
-                                         " WHERE m.layer = :layer AND m.osm_type = :type"
-                                         " AND m.osm_id = :osm ORDER BY m.id LIMIT 1";
+#define BASEMAP_BY_OSM                                                                             \
+    " FROM map_feature AS m WHERE m.layer = :layer AND m.osm_type = :type AND m.osm_id = :osm"     \
+    " ORDER BY m.id LIMIT 1"
+static const char *const basemap_by_osm_sql[2] = {
+    [SQL_SQLITE] = "SELECT " BASEMAP_COLUMNS BASEMAP_BY_OSM,
+    [SQL_POSTGRES] = "SELECT " BASEMAP_COLUMNS_PG BASEMAP_BY_OSM,
+};
 static const char event_by_id_sql[] =
     "SELECT " EVENT_COLUMNS " FROM post WHERE id = :id AND" EVENT_PUBLIC;
 
@@ -197,6 +265,10 @@ static int read_road(struct reader *r, sql_stmt *stmt, void *item) {
     e->access_forward = (unsigned)sql_column_int(stmt, 7);
     e->access_backward = (unsigned)sql_column_int(stmt, 8);
     const unsigned char *wkb = sql_column_blob(stmt, 9);
+    if (!wkb && sql_column_type(stmt, 9) != SQL_NULL) {
+        r->oom = 1; /* a value without its bytes: they could not be decoded into memory */
+        return 0;
+    }
     return read_linestring(r, wkb, (size_t)sql_column_bytes(stmt, 9), e);
 }
 
@@ -285,10 +357,14 @@ static dorf_status count_rows(struct sql_store *s, const char *sql, const dorf_f
     return st;
 }
 
-/* Steps `stmt` and reads every row into a new arena array of `item_size` elements. */
+/*
+ * Steps `stmt` and reads every row into a new arena array of `item_size` elements; with
+ * `matched_column`, also the value of the rows' last column (the window count of PostgreSQL's
+ * pages), which stays as it was when there is no row.
+ */
 static dorf_status read_rows(struct sql_store *s, dorf_arena *arena, sql_stmt *stmt,
                              size_t item_size, row_reader read, const char *what, void **out,
-                             size_t *count) {
+                             size_t *count, int64_t *matched_column) {
     struct reader r = {arena, 0};
     void *items = NULL;
     size_t n = 0;
@@ -302,6 +378,9 @@ static dorf_status read_rows(struct sql_store *s, dorf_arena *arena, sql_stmt *s
         }
         void *item = (char *)items + n * item_size;
         memset(item, 0, item_size);
+        if (n == 0 && matched_column) {
+            *matched_column = sql_column_int64(stmt, sql_column_count(stmt) - 1);
+        }
         n++;
         if (read(&r, stmt, item) != 0) {
             bad = 1;
@@ -323,7 +402,7 @@ static dorf_status read_rows(struct sql_store *s, dorf_arena *arena, sql_stmt *s
     return DORF_OK;
 }
 
-/* A page of a layer: the count and the rows, from one snapshot. */
+/* A page of a layer: the count and the rows, from one snapshot. `sql`: the layer's pair. */
 static dorf_status page(dorf_store *store, dorf_arena *arena, const dorf_feature_query *q,
                         int timed, const char *map_layer, const struct layer_sql *sql,
                         size_t item_size, row_reader read, const char *what, void **out,
@@ -335,8 +414,39 @@ static dorf_status page(dorf_store *store, dorf_arena *arena, const dorf_feature
     if (!s) {
         return DORF_EINVAL;
     }
+    sql = &sql[s->dialect];
     dorf_status st = check_query(store->ctx, q, timed);
-    if (st != DORF_OK || (st = market_begin(s, 0)) != DORF_OK) {
+    if (st != DORF_OK) {
+        return st;
+    }
+    if (s->dialect == SQL_POSTGRES) {
+        /* One statement is one snapshot: the page and its count agree without a transaction. */
+        sql_stmt *stmt = NULL;
+        int64_t n_matched = -1;
+        st = sql_store_prepare(s, q->has_bbox ? sql->page_box : sql->page_all, &stmt);
+        if (st == DORF_OK) {
+            bind_query(stmt, q);
+            market_bind_text(stmt, ":layer", map_layer);
+            st = read_rows(s, arena, stmt, item_size, read, what, out, count, &n_matched);
+        }
+        sql_finalize(stmt);
+        if (st == DORF_OK && n_matched < 0) {
+            /* No row: nothing matches, or the page lies past the last match. */
+            n_matched = 0;
+            if (q->offset > 0) {
+                st = count_rows(s, q->has_bbox ? sql->count_box : sql->count_all, q, map_layer,
+                                what, &n_matched);
+            }
+        }
+        if (st != DORF_OK) {
+            *out = NULL;
+            *count = 0;
+            return st;
+        }
+        *matched = n_matched;
+        return DORF_OK;
+    }
+    if ((st = market_begin(s, 0)) != DORF_OK) {
         return st;
     }
     sql_stmt *stmt = NULL;
@@ -348,7 +458,7 @@ static dorf_status page(dorf_store *store, dorf_arena *arena, const dorf_feature
         if (st == DORF_OK) {
             bind_query(stmt, q);
             market_bind_text(stmt, ":layer", map_layer);
-            st = read_rows(s, arena, stmt, item_size, read, what, out, count);
+            st = read_rows(s, arena, stmt, item_size, read, what, out, count, NULL);
         }
     }
     sql_finalize(stmt);
@@ -368,21 +478,21 @@ static dorf_status page(dorf_store *store, dorf_arena *arena, const dorf_feature
 dorf_status dorf_store_place_features(dorf_store *store, dorf_arena *arena,
                                       const dorf_feature_query *q, dorf_place_feature **out,
                                       size_t *count, int64_t *matched) {
-    return page(store, arena, q, 0, NULL, &place_sql, sizeof **out, read_place, "reading places",
+    return page(store, arena, q, 0, NULL, place_sql, sizeof **out, read_place, "reading places",
                 (void **)out, count, matched);
 }
 
 dorf_status dorf_store_road_features(dorf_store *store, dorf_arena *arena,
                                      const dorf_feature_query *q, dorf_road_feature **out,
                                      size_t *count, int64_t *matched) {
-    return page(store, arena, q, 0, NULL, &road_sql, sizeof **out, read_road,
+    return page(store, arena, q, 0, NULL, road_sql, sizeof **out, read_road,
                 "reading road segments", (void **)out, count, matched);
 }
 
 dorf_status dorf_store_event_features(dorf_store *store, dorf_arena *arena,
                                       const dorf_feature_query *q, dorf_event_feature **out,
                                       size_t *count, int64_t *matched) {
-    return page(store, arena, q, 1, NULL, &event_sql, sizeof **out, read_event, "reading events",
+    return page(store, arena, q, 1, NULL, event_sql, sizeof **out, read_event, "reading events",
                 (void **)out, count, matched);
 }
 
@@ -401,7 +511,7 @@ dorf_status dorf_store_basemap_features(dorf_store *store, dorf_arena *arena, do
     if (!name) {
         return dorf_fail(store->ctx, DORF_EINVAL, "no such layer of the base map (%d)", (int)layer);
     }
-    return page(store, arena, q, 0, name, &basemap_sql, sizeof **out, read_basemap,
+    return page(store, arena, q, 0, name, basemap_sql, sizeof **out, read_basemap,
                 "reading the base map", (void **)out, count, matched);
 }
 
@@ -412,7 +522,7 @@ static dorf_status one_row(struct sql_store *s, dorf_arena *arena, sql_stmt *stm
                            row_reader read, const char *what, const char *missing, void *item) {
     void *items = NULL;
     size_t n = 0;
-    dorf_status st = read_rows(s, arena, stmt, item_size, read, what, &items, &n);
+    dorf_status st = read_rows(s, arena, stmt, item_size, read, what, &items, &n, NULL);
     if (st == DORF_OK && n == 0) {
         st = dorf_fail(s->base.ctx, DORF_ENOTFOUND, "%s", missing);
     }
@@ -496,7 +606,7 @@ dorf_status dorf_store_basemap_feature(dorf_store *store, dorf_arena *arena, dor
         return dorf_fail(store->ctx, DORF_EINVAL, "no such layer of the base map (%d)", (int)layer);
     }
     sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s, basemap_by_osm_sql, &stmt);
+    dorf_status st = sql_store_prepare(s, basemap_by_osm_sql[s->dialect], &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -513,6 +623,11 @@ dorf_status dorf_store_basemap_feature(dorf_store *store, dorf_arena *arena, dor
 
 /* ---- extents ----------------------------------------------------------------------------- */
 
+/* PostGIS: the count and bounds of `table`'s geometries (`where`: which rows). */
+#define EXTENT_PG(table, where)                                                                    \
+    "SELECT n, ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b), NULL, NULL"                         \
+    " FROM (SELECT count(*) AS n, ST_Extent(geom) AS b FROM " table where ") AS x"
+
 dorf_status dorf_store_feature_extent(dorf_store *store, dorf_feature_layer layer,
                                       dorf_feature_extent *out) {
     memset(out, 0, sizeof *out);
@@ -520,15 +635,22 @@ dorf_status dorf_store_feature_extent(dorf_store *store, dorf_feature_layer laye
     if (!s) {
         return DORF_EINVAL;
     }
+    /*
+     * SpatiaLite reads the bounds from the R*Tree (single precision, rounded outwards);
+     * PostGIS aggregates them with ST_Extent.
+     */
+    const int pg = s->dialect == SQL_POSTGRES;
     const char *sql;
     switch (layer) {
     case DORF_LAYER_PLACES:
-        sql = "SELECT count(*), min(xmin), min(ymin), max(xmax), max(ymax), NULL, NULL"
-              " FROM idx_place_geom";
+        sql = pg ? EXTENT_PG("place", "")
+                 : "SELECT count(*), min(xmin), min(ymin), max(xmax), max(ymax), NULL, NULL"
+                   " FROM idx_place_geom";
         break;
     case DORF_LAYER_ROADS:
-        sql = "SELECT count(*), min(xmin), min(ymin), max(xmax), max(ymax), NULL, NULL"
-              " FROM idx_road_edge_geom";
+        sql = pg ? EXTENT_PG("road_edge", "")
+                 : "SELECT count(*), min(xmin), min(ymin), max(xmax), max(ymax), NULL, NULL"
+                   " FROM idx_road_edge_geom";
         break;
     case DORF_LAYER_EVENTS:
         sql = "SELECT count(*), min(lon), min(lat), max(lon), max(lat), min(starts_at),"
@@ -538,9 +660,10 @@ dorf_status dorf_store_feature_extent(dorf_store *store, dorf_feature_layer laye
     case DORF_LAYER_WATER:
     case DORF_LAYER_WATERWAYS:
     case DORF_LAYER_RAILWAYS:
-        sql = "SELECT count(*), min(r.xmin), min(r.ymin), max(r.xmax), max(r.ymax), NULL, NULL"
-              " FROM map_feature AS m JOIN idx_map_feature_geom AS r ON r.pkid = m.id"
-              " WHERE m.layer = :layer";
+        sql = pg ? EXTENT_PG("map_feature", " WHERE layer = :layer")
+                 : "SELECT count(*), min(r.xmin), min(r.ymin), max(r.xmax), max(r.ymax), NULL, NULL"
+                   " FROM map_feature AS m JOIN idx_map_feature_geom AS r ON r.pkid = m.id"
+                   " WHERE m.layer = :layer";
         break;
     default:
         return dorf_fail(store->ctx, DORF_EINVAL, "no such layer of features (%d)", (int)layer);

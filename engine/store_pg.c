@@ -78,6 +78,8 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
     "  building_id BIGINT REFERENCES building(id),"
     "  geom geometry(POINT, 4326) NOT NULL);"
     "CREATE INDEX address_geom ON address USING GIST (geom);"
+    /* Deleting a region checks each building against address: without it, a scan per row. */
+    "CREATE INDEX address_building ON address(building_id);"
     "CREATE TABLE place ("
     "  id BIGINT PRIMARY KEY,"
     "  osm_type TEXT NOT NULL CHECK (osm_type IN ('n', 'w', 'r')),"
@@ -115,6 +117,7 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
     "  osm_type TEXT NOT NULL,"
     "  osm_id BIGINT NOT NULL,"
     "  detail TEXT NOT NULL);"
+    "CREATE INDEX turn_restriction_via ON turn_restriction(via_node);" /* as address_building */
     "CREATE INDEX import_issue_kind ON import_issue(kind);",
 
     /* 3: the platform (see the SpatiaLite migration 3). */

@@ -1,6 +1,10 @@
 /*
- * store_read.c: reading the region back from the SpatiaLite store: the whole model
- * (dorf_store_load_region), the counts `dorf info` shows, and the import's issue list.
+ * store_read.c: reading the region back from the store, SpatiaLite or PostGIS: the whole
+ * model (dorf_store_load_region), the counts `dorf info` shows, and the import's issue list.
+ *
+ * The SQL is the same on both: geometries come back as WKB through ST_AsBinary and points
+ * through ST_X and ST_Y, names that SpatiaLite and PostGIS both know, and rows in id order,
+ * so that a region loads identically from either.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,27 +151,28 @@ dorf_status sql_store_load_region(dorf_store *store, dorf_region **out) {
 static const char load_nodes_sql[] = "SELECT id, osm_id, lon, lat FROM road_node ORDER BY id";
 static const char load_edges_sql[] =
     "SELECT from_node, to_node, osm_way_id, highway, length_m, maxspeed_kmh, access_forward,"
-    " access_backward, name, surface, AsBinary(geom) FROM road_edge ORDER BY id";
+    " access_backward, name, surface, ST_AsBinary(geom) FROM road_edge ORDER BY id";
 static const char load_restrictions_sql[] =
     "SELECT osm_relation_id, from_way_id, via_node, to_way_id, kind, only_turn, modes"
     " FROM turn_restriction ORDER BY id";
 static const char load_buildings_sql[] =
     "SELECT id, osm_type, osm_id, kind, lon, lat, area_m2, levels, households, household_source,"
-    " AsBinary(geom) FROM building ORDER BY id";
+    " ST_AsBinary(geom) FROM building ORDER BY id";
 static const char load_households_sql[] = "SELECT building_id, persons FROM household ORDER BY id";
 static const char load_addresses_sql[] =
-    "SELECT osm_id, street, housenumber, postcode, city, building_id, X(geom), Y(geom)"
+    "SELECT osm_id, street, housenumber, postcode, city, building_id, ST_X(geom), ST_Y(geom)"
     " FROM address ORDER BY id";
 static const char load_places_sql[] =
     "SELECT osm_type, osm_id, category, osm_key, osm_value, shop, name, opening_hours,"
-    " opening_hours_error, phone, website, street, housenumber, postcode, city, X(geom), Y(geom)"
+    " opening_hours_error, phone, website, street, housenumber, postcode, city, ST_X(geom), "
+    "ST_Y(geom)"
     " FROM place ORDER BY id";
 
 static const char load_map_features_sql[] =
-    "SELECT osm_type, osm_id, layer, kind, name, AsBinary(geom) FROM map_feature ORDER BY id";
+    "SELECT osm_type, osm_id, layer, kind, name, ST_AsBinary(geom) FROM map_feature ORDER BY id";
 
-static const char load_settlements_sql[] =
-    "SELECT osm_type, osm_id, kind, name, population, X(geom), Y(geom) FROM settlement ORDER BY id";
+static const char load_settlements_sql[] = "SELECT osm_type, osm_id, kind, name, population, "
+                                           "ST_X(geom), ST_Y(geom) FROM settlement ORDER BY id";
 
 static dorf_household_source household_source_from_name(const char *name) {
     for (int i = DORF_HH_NONE; i <= DORF_HH_RESIDENTIAL_AREA; i++) {
@@ -210,7 +215,11 @@ static dorf_status load_row(struct sql_store *s, dorf_region *r, int table, sql_
         if (e.from >= r->node_count || e.to >= r->node_count) {
             return dorf_fail(ctx, DORF_EIO, "%s: road edge refers to a missing node", s->path);
         }
-        st = decode_linestring(ctx, r, sql_column_blob(stmt, 10), sql_column_bytes(stmt, 10), &e);
+        const unsigned char *wkb = sql_column_blob(stmt, 10);
+        if (!wkb && sql_column_type(stmt, 10) != SQL_NULL) {
+            return dorf_fail(ctx, DORF_ENOMEM, "out of memory loading the region");
+        }
+        st = decode_linestring(ctx, r, wkb, sql_column_bytes(stmt, 10), &e);
         if (st == DORF_OK) {
             st = dorf_region_add_edge(ctx, r, &e);
         }
@@ -240,12 +249,13 @@ static dorf_status load_row(struct sql_store *s, dorf_region *r, int table, sql_
         b.levels = sql_column_int(stmt, 7);
         b.households = sql_column_int(stmt, 8);
         b.household_source = household_source_from_name((const char *)sql_column_text(stmt, 9));
+        const void *blob = sql_column_blob(stmt, 10);
         b.wkb_size = (size_t)sql_column_bytes(stmt, 10);
         unsigned char *wkb = dorf_arena_alloc(r->arena, b.wkb_size);
-        if (!wkb) {
-            oom = 1;
+        if (!wkb || (!blob && sql_column_type(stmt, 10) != SQL_NULL)) {
+            oom = 1; /* a geometry without its bytes: they could not be decoded into memory */
         } else if (b.wkb_size) {
-            memcpy(wkb, sql_column_blob(stmt, 10), b.wkb_size);
+            memcpy(wkb, blob, b.wkb_size);
         }
         b.wkb = wkb;
         st = dorf_region_add_building(ctx, r, &b, NULL);
@@ -281,12 +291,13 @@ static dorf_status load_row(struct sql_store *s, dorf_region *r, int table, sql_
         }
         f.kind = column_text_req(r, stmt, 3, &oom);
         f.name = column_text_req(r, stmt, 4, &oom);
+        const void *blob = sql_column_blob(stmt, 5);
         f.wkb_size = (size_t)sql_column_bytes(stmt, 5);
         unsigned char *wkb = dorf_arena_alloc(r->arena, f.wkb_size ? f.wkb_size : 1);
-        if (!wkb) {
+        if (!wkb || (!blob && sql_column_type(stmt, 5) != SQL_NULL)) {
             oom = 1;
         } else if (f.wkb_size) {
-            memcpy(wkb, sql_column_blob(stmt, 5), f.wkb_size);
+            memcpy(wkb, blob, f.wkb_size);
         }
         f.wkb = wkb;
         st = dorf_region_add_map_feature(ctx, r, &f);
@@ -482,9 +493,10 @@ dorf_status sql_store_each_issue(dorf_store *store, const char *kind,
                                  void *user) {
     struct sql_store *s = (struct sql_store *)store;
     sql_stmt *stmt = NULL;
+    /* The cast gives PostgreSQL the parameter's type when it is NULL (every kind). */
     dorf_status st = sql_store_prepare(s,
                                        "SELECT kind, osm_type, osm_id, detail FROM import_issue"
-                                       " WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+                                       " WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY id",
                                        &stmt);
     if (st != DORF_OK) {
         return st;

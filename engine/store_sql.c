@@ -4,7 +4,8 @@
 #include "store_sql.h"
 
 dorf_status sql_store_fail(struct sql_store *s, const char *what) {
-    return dorf_fail(s->base.ctx, DORF_EIO, "%s: %s: %s", s->path, what, sql_errmsg(s->conn));
+    dorf_status code = sql_error_kind_of(s->conn) == SQL_ERR_NOMEM ? DORF_ENOMEM : DORF_EIO;
+    return dorf_fail(s->base.ctx, code, "%s: %s: %s", s->path, what, sql_errmsg(s->conn));
 }
 
 dorf_status sql_store_prepare(struct sql_store *s, const char *sql, sql_stmt **out) {

@@ -1,12 +1,12 @@
 /*
- * test_features.c: the public layers as pages of features (engine/store_sqlite_features.c,
- * dorf/features.h) on a hand-made village: a 5 x 5 grid of places, three road segments (one
- * straight with a bend point, one diagonal whose bounding box covers ground the line never
- * touches, one far away), DorfNews posts of every kind, of which only the located, visible
- * events are public, and base-map features (an L-shaped forest, a square lake, a stream). Checks
- * counts and pages against what the fixture holds, exact box tests (box edges, degenerate boxes,
- * boxes inside a line's bounding box but off the line), time intervals, single features, extents,
- * refused queries and allocation failures.
+ * test_features.c: the public layers as pages of features (engine/store_features.c,
+ * dorf/features.h), on either store (tests/test_store.h), on a hand-made village: a 5 x 5 grid of
+ * places, three road segments (one straight with a bend point, one diagonal whose bounding box
+ * covers ground the line never touches, one far away), DorfNews posts of every kind, of which only
+ * the located, visible events are public, and base-map features (an L-shaped forest, a square lake,
+ * a stream). Checks counts and pages against what the fixture holds, exact box tests (box edges,
+ * degenerate boxes, boxes inside a line's bounding box but off the line), time intervals, single
+ * features, extents, refused queries and allocation failures.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +20,7 @@
 #include "dorf/platform.h"
 #include "dorf/posts.h"
 #include "dorf/store.h"
-
-static char tmpdir[256];
+#include "test_store.h"
 
 #define GRID 5
 #define T0 1790000000LL /* 2026-09-21, a time within the years events may have */
@@ -204,8 +203,7 @@ static int64_t add_post(fixture *f, dorf_post_kind kind, int located, double lon
 
 static int setup(fixture *f, const char *name) {
     memset(f, 0, sizeof *f);
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.dorf", tmpdir, name);
+    const char *path = test_store_location(name);
     f->ctx = dorf_ctx_new();
     f->arena = dorf_arena_new();
     dorf_region *r = make_region(f->ctx);
@@ -603,7 +601,8 @@ static void test_extents_cover_the_layers(void) {
     dorf_feature_extent x;
     CHECK_EQ_INT(dorf_store_feature_extent(f.store, DORF_LAYER_PLACES, &x), DORF_OK);
     CHECK(x.has_bbox && !x.has_time);
-    /* The R*Tree keeps single-precision bounds, rounded outwards: within 1e-5 degrees. */
+    /* The R*Tree keeps single-precision bounds, rounded outwards: within 1e-5 degrees (PostGIS
+     * gives the points' exact bounds). */
     CHECK(x.bbox[0] <= grid_lon(0) && x.bbox[0] > grid_lon(0) - 1e-5);
     CHECK(x.bbox[1] <= grid_lat(0) && x.bbox[1] > grid_lat(0) - 1e-5);
     CHECK(x.bbox[2] >= grid_lon(GRID - 1) && x.bbox[2] < grid_lon(GRID - 1) + 1e-5);
@@ -705,11 +704,7 @@ static void test_allocation_failures_leave_the_store_usable(void) {
 
 int main(int argc, char **argv) {
     CHECK_INIT(argc, argv);
-    snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/dorf-test-features-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    printf("backend: %s\n", test_store_backend());
     RUN(test_pages_of_places_list_every_place_once_in_order);
     RUN(test_place_box_includes_its_edges_and_nothing_else);
     RUN(test_a_place_is_found_by_its_osm_element);
@@ -721,10 +716,6 @@ int main(int argc, char **argv) {
     RUN(test_extents_cover_the_layers);
     RUN(test_unusable_queries_are_refused_with_a_message);
     RUN(test_allocation_failures_leave_the_store_usable);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    test_store_cleanup();
     return check_summary();
 }
