@@ -917,7 +917,7 @@ int pg_copy_begin(pg_conn *c, const char *sql) {
     if (ensure_connected(c) != 0) {
         return SQL_ERROR;
     }
-    PGresult *res = PQexec(c->conn, sql);
+    PGresult *res = call_exec(c, sql);
     if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
         int rc = result_error(c, res);
         PQclear(res);
@@ -930,6 +930,10 @@ int pg_copy_begin(pg_conn *c, const char *sql) {
 int pg_copy_put(pg_conn *c, const char *data, size_t len) {
     while (len > 0) {
         int n = len > (1u << 30) ? 1 << 30 : (int)len;
+        if (fault_before_call(c)) {
+            c->fault_pending = 0;
+            return SQL_ERROR;
+        }
         if (PQputCopyData(c->conn, data, n) != 1) {
             if (PQstatus(c->conn) == CONNECTION_BAD) {
                 connection_lost(c);
@@ -947,6 +951,12 @@ int pg_copy_put(pg_conn *c, const char *data, size_t len) {
 
 int pg_copy_end(pg_conn *c, const char *abort_reason) {
     int rc = SQL_OK;
+    if (!abort_reason && fault_before_call(c)) {
+        /* An injected failure of the end: the server discards the rows, as on a bad row. */
+        c->fault_pending = 0;
+        abort_reason = "injected libpq fault";
+        rc = SQL_ERROR;
+    }
     if (PQputCopyEnd(c->conn, abort_reason) != 1) {
         if (PQstatus(c->conn) == CONNECTION_BAD) {
             connection_lost(c);
