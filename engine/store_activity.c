@@ -3,7 +3,9 @@
  * and the store's secrets (dorf/activity.h).
  *
  * The queries name the columns they need and no others: no e-mail, name, address or text
- * column of any table is read, so none can reach an export by mistake.
+ * column of any table is read, so none can reach an export by mistake. They are the same on
+ * both stores; the read transaction is SQLite's deferred BEGIN or PostgreSQL's REPEATABLE
+ * READ, one snapshot either way.
  */
 #include <math.h>
 #include <stdio.h>
@@ -254,9 +256,10 @@ dorf_status dorf_store_secret(dorf_store *store, const char *name,
         if (st != DORF_OK || pass == 1) {
             break;
         }
+        /* Two nodes keeping a first secret at once: the second keeps nothing, reads the first. */
         if ((st = sql_store_prepare(s,
-                                    "INSERT OR IGNORE INTO store_secret (name, value)"
-                                    " VALUES (?, ?)",
+                                    "INSERT INTO store_secret (name, value) VALUES (?, ?)"
+                                    " ON CONFLICT DO NOTHING",
                                     &stmt)) != DORF_OK) {
             return st;
         }

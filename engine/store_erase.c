@@ -1,15 +1,31 @@
 /*
- * store_erase.c: erasing a person from the platform's tables (dorf/erase.h).
+ * store_erase.c: erasing a person from the platform's tables (dorf/erase.h), on either store.
  *
- * One IMMEDIATE transaction runs a fixed list of statements, each bound to the person's id
- * (?1), the shared "deleted" account's id (?2) and the time (?3), and counts the rows each
- * changed. Order matters: open orders are cancelled (stock back, parcels cancelled) before
- * the person's orders lose their citizen, and the parcels of those orders are cancelled
- * before the person's claimed parcels are reopened, so a parcel the person both ordered and
- * carried ends cancelled, not open. PRAGMA secure_delete makes SQLite zero every freed or
- * overwritten cell and page (https://sqlite.org/pragma.html#pragma_secure_delete); the
- * checkpoint with TRUNCATE afterwards moves the new pages into the database file and empties
- * the write-ahead log, which held the old pages (https://sqlite.org/wal.html).
+ * One write transaction (sql_begin: SQLite's BEGIN IMMEDIATE, PostgreSQL's writer lock) runs
+ * a fixed list of statements, each bound to the person's id (?1), the shared "deleted"
+ * account's id (?2) and the time (?3), and counts the rows each changed. Order matters: open
+ * orders are cancelled (stock back, parcels cancelled) before the person's orders lose their
+ * citizen, and the parcels of those orders are cancelled before the person's claimed parcels
+ * are reopened, so a parcel the person both ordered and carried ends cancelled, not open.
+ *
+ * SQLite: PRAGMA secure_delete makes SQLite zero every freed or overwritten cell and page
+ * (https://sqlite.org/pragma.html#pragma_secure_delete); the checkpoint with TRUNCATE
+ * afterwards moves the new pages into the database file and empties the write-ahead log,
+ * which held the old pages (https://sqlite.org/wal.html).
+ *
+ * PostgreSQL has nothing like secure_delete, and this file does not pretend to. An UPDATE or
+ * DELETE leaves the old row version in the table's pages and its keys in the indexes' pages
+ * (MVCC: https://www.postgresql.org/docs/15/routine-vacuuming.html); plain VACUUM marks that
+ * space reusable but does not overwrite it (checked: the bytes are still in the file after
+ * VACUUM and CHECKPOINT). VACUUM FULL writes each table and its indexes anew and unlinks the
+ * old files, but it cannot run inside a transaction and holds an ACCESS EXCLUSIVE lock on each
+ * table while it runs, so a store call on a live server must not do it. The write-ahead log
+ * also holds the old and new values until its segments are recycled, and WAL archives,
+ * replicas and base backups keep theirs for as long as they are kept. So on PostgreSQL the
+ * erasure is the transaction alone and reports checkpointed = 0; removing the old row
+ * versions is the operator's job (docs/operations.md, "Erasure on PostgreSQL"): after
+ * erasures, VACUUM FULL the platform's tables (DORF_ERASE_VACUUM_SQL in dorf/erase.h),
+ * CHECKPOINT, and keep backups and WAL archives no longer than the privacy policy says.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -123,11 +139,11 @@ static dorf_status query_id(struct sql_store *s, const char *sql, int64_t arg, i
 
 /* The shared "deleted" account's id, made on first use (inside the caller's transaction). */
 static dorf_status deleted_account(struct sql_store *s, int64_t *id) {
-    dorf_status st =
-        run(s,
-            "INSERT OR IGNORE INTO app_user (email, name, password_hash, roles,"
-            " created_at) VALUES ('" DORF_ERASED_EMAIL "', '" DORF_ERASED_NAME "', '!', 0, 0)",
-            "making the \"deleted\" account", 0, 0, 0, NULL);
+    dorf_status st = run(s,
+                         "INSERT INTO app_user (email, name, password_hash, roles, created_at)"
+                         " VALUES ('" DORF_ERASED_EMAIL "', '" DORF_ERASED_NAME "', '!', 0, 0)"
+                         " ON CONFLICT DO NOTHING",
+                         "making the \"deleted\" account", 0, 0, 0, NULL);
     if (st == DORF_OK) {
         st = query_id(s, "SELECT id FROM app_user WHERE email = '" DORF_ERASED_EMAIL "'", 0, id);
     }
@@ -222,14 +238,18 @@ dorf_status dorf_store_user_erase(dorf_store *store, int64_t user_id, int64_t no
     if (user_id <= 0) {
         return DORF_ENOTFOUND;
     }
+    int lite = s->dialect == SQL_SQLITE;
     /* secure_delete is per connection: switched on for this erasure only. */
-    int64_t secure_before = 0;
-    dorf_status st = query_id(s, "PRAGMA secure_delete", 0, &secure_before);
-    if (st == DORF_ENOTFOUND) {
-        st = sql_store_fail(s, "reading the secure_delete setting");
-    }
-    if (st != DORF_OK || (st = sql_store_exec(s, "PRAGMA secure_delete = ON")) != DORF_OK) {
-        return st;
+    int64_t secure_before = 1;
+    dorf_status st = DORF_OK;
+    if (lite) {
+        st = query_id(s, "PRAGMA secure_delete", 0, &secure_before);
+        if (st == DORF_ENOTFOUND) {
+            st = sql_store_fail(s, "reading the secure_delete setting");
+        }
+        if (st != DORF_OK || (st = sql_store_exec(s, "PRAGMA secure_delete = ON")) != DORF_OK) {
+            return st;
+        }
     }
     if ((st = sql_store_begin(s, 1)) == DORF_OK) {
         st = erase_in_transaction(s, user_id, now, out);
@@ -240,11 +260,11 @@ dorf_status dorf_store_user_erase(dorf_store *store, int64_t user_id, int64_t no
             sql_store_rollback(s);
         }
     }
-    if (st == DORF_OK) {
+    if (st == DORF_OK && lite) {
         out->checkpointed = checkpoint(s);
     }
     /* Back to what it was; a failure here leaves the safer setting on, so it is not fatal. */
-    if (secure_before != 1) {
+    if (lite && secure_before != 1) {
         sqlite3_exec(s->db,
                      secure_before == 2 ? "PRAGMA secure_delete = FAST"
                                         : "PRAGMA secure_delete = OFF",

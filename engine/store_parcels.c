@@ -1,15 +1,18 @@
 /*
- * store_parcels.c: LieferBar's availabilities and parcels in the SpatiaLite store
+ * store_parcels.c: LieferBar's availabilities and parcels in either store
  * (dorf/lieferbar_store.h).
  *
  * Every change of a parcel is one conditional UPDATE whose WHERE clause names the state it
- * leaves (and, after claiming, the volunteer): SQLite runs it atomically, so of concurrent
- * claims exactly one sees the parcel still open and changes a row (sqlite3_changes() == 1);
- * the others change nothing and look up why, to answer DORF_ENOTFOUND or DORF_ECONFLICT.
- * Each change runs in a BEGIN IMMEDIATE transaction with its audit row (and, on delivery,
- * with the order's change), so the write lock is taken up front and no transaction has to
- * be retried half-way. Lists filter on the pickup's position in SQL (a box around the query)
- * and compute distances on the local tangent plane, as the marketplace does.
+ * leaves (and, after claiming, the volunteer): of concurrent claims exactly one sees the
+ * parcel still open and changes a row (sql_changes() == 1); the others change nothing and
+ * look up why, to answer DORF_ENOTFOUND or DORF_ECONFLICT. Each change runs in a write
+ * transaction with its audit row (and, on delivery, with the order's change) that takes the
+ * writer lock up front (SQLite: BEGIN IMMEDIATE; PostgreSQL: dorf's advisory lock, sql.h), so
+ * claims are serialised, no transaction has to be retried half-way, and a loser never meets
+ * a serialization failure. On PostgreSQL the UPDATE alone would also be safe: under READ
+ * COMMITTED a second UPDATE of the same row waits for the first and re-checks its WHERE
+ * clause on the committed row. Lists filter on the pickup's position in SQL (a box around
+ * the query) and compute distances on the local tangent plane, as the marketplace does.
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,14 +1,18 @@
 /*
  * store_posts.c: DorfNews and DorfFunk posts, replies, reports, hiding and block lists
- * in the SpatiaLite store (dorf/posts.h), on the tables post, report, user_block and
- * audit_log of migration 3.
+ * in either store (dorf/posts.h), on the tables post, report, user_block and audit_log of
+ * migration 3.
  *
  * Every statement is prepared with bound parameters; a list's WHERE clause is put together
  * from fixed fragments only. Positions are plain lon/lat columns: a radius search filters and
  * sorts by the equirectangular distance (longitude differences scaled by the cosine of the
  * centre's latitude), which differs from the great circle by far less than a metre at the
  * scale of a region; the distance handed out is the haversine one. Changes that write more
- * than one row run in a savepoint, so they also nest inside a caller's transaction.
+ * than one row run in a savepoint, so they also nest inside a caller's transaction (on
+ * PostgreSQL a failed statement spoils the whole transaction, so a change that fails, such
+ * as a second report of a post, is rolled back to its savepoint before anything else runs).
+ * The SQL is the portable subset of sql.h: flags are compared with "<> 0" rather than used as
+ * booleans, ON CONFLICT DO NOTHING replaces INSERT OR IGNORE.
  */
 #include <math.h>
 #include <stdio.h>
@@ -334,10 +338,11 @@ dorf_status dorf_store_post_get(dorf_store *store, int64_t id, int64_t viewer_id
     }
     memset(out, 0, sizeof *out);
     sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s,
-                                       "SELECT " POST_COLUMNS POST_FROM
-                                       " WHERE p.id = ? AND (p.hidden = 0 OR ? OR p.author_id = ?)",
-                                       &stmt);
+    dorf_status st =
+        sql_store_prepare(s,
+                          "SELECT " POST_COLUMNS POST_FROM
+                          " WHERE p.id = ? AND (p.hidden = 0 OR ? <> 0 OR p.author_id = ?)",
+                          &stmt);
     if (st != DORF_OK) {
         return st;
     }
@@ -359,10 +364,10 @@ dorf_status dorf_store_post_get(dorf_store *store, int64_t id, int64_t viewer_id
 /* Parameters of a list query, bound in the order the SQL fragments were appended. */
 typedef struct binder {
     int n;
-    char type[24]; /* 'i', 'd' or 't' */
-    int64_t i[24];
-    double d[24];
-    const char *t[24]; /* not copied: lives as long as the query */
+    char type[32]; /* 'i', 'd' or 't' */
+    int64_t i[32];
+    double d[32];
+    const char *t[32]; /* not copied: lives as long as the query */
 } binder;
 
 static void bind_i(binder *b, int64_t v) {
@@ -378,6 +383,18 @@ static void bind_d(binder *b, double v) {
 static void bind_t(binder *b, const char *v) {
     b->type[b->n] = 't';
     b->t[b->n++] = v;
+}
+
+/* The squared distance term and its six parameters (bind_distance2). */
+#define DISTANCE2 "((p.lon - ?) * ?) * ((p.lon - ?) * ?) + (p.lat - ?) * (p.lat - ?)"
+
+static void bind_distance2(binder *b, double lon, double lat, double k) {
+    bind_d(b, lon);
+    bind_d(b, k);
+    bind_d(b, lon);
+    bind_d(b, k);
+    bind_d(b, lat);
+    bind_d(b, lat);
 }
 
 /* Appends a fixed fragment to the SQL text. */
@@ -416,18 +433,15 @@ dorf_status dorf_store_post_list(dorf_store *store, const dorf_post_query *q, do
 
     char sql[2048] = "SELECT " POST_COLUMNS;
     binder b = {0};
-    /* Squared equirectangular distance in degrees of latitude: ((dlon * k)^2 + dlat^2). */
+    /*
+     * Squared equirectangular distance in degrees of latitude: ((dlon * k)^2 + dlat^2). It is
+     * spelt out again in WHERE, for PostgreSQL (as standard SQL) lets only ORDER BY refer to a
+     * result column by its alias; SQLite would accept "d2" there too.
+     */
     double k = q->has_near ? cos(q->near_lat_deg * DEG_TO_RAD) : 1;
     if (q->has_near) {
-        add_sql(sql, sizeof sql,
-                ", ((p.lon - ?) * ?) * ((p.lon - ?) * ?)"
-                " + (p.lat - ?) * (p.lat - ?) AS d2");
-        bind_d(&b, q->near_lon_deg);
-        bind_d(&b, k);
-        bind_d(&b, q->near_lon_deg);
-        bind_d(&b, k);
-        bind_d(&b, q->near_lat_deg);
-        bind_d(&b, q->near_lat_deg);
+        add_sql(sql, sizeof sql, ", " DISTANCE2 " AS d2");
+        bind_distance2(&b, q->near_lon_deg, q->near_lat_deg, k);
     }
     add_sql(sql, sizeof sql, POST_FROM " WHERE p.kind = ? AND p.parent_id IS NULL");
     bind_t(&b, kind_names[q->kind]);
@@ -452,7 +466,9 @@ dorf_status dorf_store_post_list(dorf_store *store, const dorf_post_query *q, do
     }
     if (q->has_near) {
         double r_deg = q->radius_m / (EARTH_RADIUS_M * DEG_TO_RAD);
-        add_sql(sql, sizeof sql, " AND p.lon IS NOT NULL AND p.lat IS NOT NULL AND d2 <= ?");
+        add_sql(sql, sizeof sql,
+                " AND p.lon IS NOT NULL AND p.lat IS NOT NULL AND " DISTANCE2 " <= ?");
+        bind_distance2(&b, q->near_lon_deg, q->near_lat_deg, k);
         bind_d(&b, r_deg * r_deg);
     }
     if (q->kind == DORF_POST_EVENT && q->has_from) {
@@ -509,7 +525,7 @@ dorf_status dorf_store_post_replies(dorf_store *store, int64_t parent_id, int64_
     sql_stmt *stmt = NULL;
     dorf_status st = sql_store_prepare(
         s,
-        "SELECT " POST_COLUMNS POST_FROM " WHERE p.parent_id = ? AND (p.hidden = 0 OR ?)"
+        "SELECT " POST_COLUMNS POST_FROM " WHERE p.parent_id = ? AND (p.hidden = 0 OR ? <> 0)"
         " AND p.author_id NOT IN (SELECT blocked_id FROM user_block WHERE user_id = ?)"
         " ORDER BY p.id LIMIT ?",
         &stmt);
@@ -701,7 +717,7 @@ dorf_status dorf_store_user_block(dorf_store *store, int64_t user_id, int64_t bl
     sql_stmt *stmt = NULL;
     dorf_status st = sql_store_prepare(
         s,
-        block ? "INSERT OR IGNORE INTO user_block (user_id, blocked_id) VALUES (?, ?)"
+        block ? "INSERT INTO user_block (user_id, blocked_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
               : "DELETE FROM user_block WHERE user_id = ? AND blocked_id = ?",
         &stmt);
     if (st != DORF_OK) {

@@ -1,12 +1,16 @@
 /*
- * test_erase.c: erasing a person (engine/store_sqlite_erase.c). A two-person village (Erika,
- * who is erased, and her neighbour Nora) with shops, orders, parcels, posts and replies both
- * ways, a block, a report, availability and sessions is built with plain SQL; after the
- * erasure every table is checked, and the database file and its write-ahead log are read as
- * bytes and must hold none of Erika's strings or drop-off coordinates. Atomicity is proven
- * the way SQLite proves its own: every statement of the erasure is made to fail in turn (a
- * trigger that raises an error) and so is every SQLite allocation (a counting allocator
- * installed with SQLITE_CONFIG_MALLOC); each failure must leave the file exactly as it was.
+ * test_erase.c: erasing a person (engine/store_erase.c). A two-person village (Erika, who is
+ * erased, and her neighbour Nora) with shops, orders, parcels, posts and replies both ways,
+ * a block, a report, availability and sessions is built with plain SQL; after the erasure
+ * every table is checked, and the database's files are read as bytes and must hold none of
+ * Erika's strings or drop-off coordinates: on SpatiaLite the file and its write-ahead log
+ * right after the erasure, on PostGIS the files of the schema's tables, indexes and TOAST
+ * after the operator's VACUUM FULL (DORF_ERASE_VACUUM_SQL) and a CHECKPOINT, which is what
+ * dorf/erase.h says PostgreSQL needs. Atomicity is proven the way SQLite proves its own: every
+ * statement of the erasure is made to fail in turn (a trigger that raises an error), on both
+ * stores, and so is every SQLite allocation (a counting allocator installed with
+ * SQLITE_CONFIG_MALLOC, SpatiaLite only); each failure must leave the store exactly as it was.
+ * Runs on PostGIS when DORF_TEST_PG names a server (tests/test_store.h; engine/test_erase@postgis).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -19,8 +23,7 @@
 #include "dorf/platform.h"
 #include "dorf/posts.h"
 #include "dorf/store.h"
-
-static char tmpdir[256];
+#include "test_store.h"
 
 /* ---- a counting allocator for SQLite: fails the n-th allocation once armed ---------------- */
 
@@ -68,7 +71,8 @@ static const char *const erika_strings[] = {
 static const double erika_places[] = {13.4242424242, 52.1717171717, 13.5151515151, 52.2323232323};
 
 struct village {
-    char path[512];
+    char name[64];  /* for test_store_location */
+    char path[512]; /* the location: a file, or a PostgreSQL URI */
     int64_t erika;
     int64_t nora;
     int64_t erika_post;
@@ -78,34 +82,42 @@ struct village {
 
 static unsigned char *read_file(const char *path, size_t *size);
 
-static sqlite3 *open_raw(const char *path) {
-    sqlite3 *db = NULL;
-    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    return db;
+static int on_pg(void) {
+    return test_store_pg() != NULL;
 }
 
-static void exec(sqlite3 *db, const char *sql) {
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        fprintf(stderr, "  SQL failed: %s\n  in: %.200s\n", err ? err : "?", sql);
+static sql_conn *open_raw(const char *path) {
+    sql_conn *c = test_store_connect(path);
+    sqlite3 *db = sql_sqlite_db(c);
+    if (db) {
+        sqlite3_busy_timeout(db, 5000);
+    }
+    return c;
+}
+
+static void exec(sql_conn *db, const char *sql) {
+    if (sql_exec(db, sql) != SQL_OK) {
+        fprintf(stderr, "  SQL failed: %s\n  in: %.200s\n", sql_errmsg(db), sql);
         CHECK(0);
     }
-    sqlite3_free(err);
 }
 
-static int64_t query_int(sqlite3 *db, const char *sql) {
-    sqlite3_stmt *stmt = NULL;
+static int64_t query_int(sql_conn *db, const char *sql) {
+    sql_stmt *stmt = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        fprintf(stderr, "  prepare failed: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
+    if (sql_prepare(db, sql, &stmt) != SQL_OK) {
+        fprintf(stderr, "  prepare failed: %s\n  in: %s\n", sql_errmsg(db), sql);
         CHECK(0);
         return v;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        v = sqlite3_column_int64(stmt, 0);
+    int rc = sql_step(stmt);
+    if (rc == SQL_ROW) {
+        v = sql_column_int64(stmt, 0);
+    } else if (rc != SQL_DONE) {
+        fprintf(stderr, "  query failed: %s\n  in: %s\n", sql_errmsg(db), sql);
+        CHECK(0);
     }
-    sqlite3_finalize(stmt);
+    sql_finalize(stmt);
     return v;
 }
 
@@ -175,9 +187,8 @@ static const char village_sql[] =
     " 52.2323232323), (:nora, 'car', 4, 1000, 5000, 900, 13.39, 52.09);"
     "INSERT INTO user_block (user_id, blocked_id) VALUES (:erika, :nora), (:nora, :erika);"
     "INSERT INTO session (token_hash, user_id, created_at, expires_at) VALUES"
-    " (zeroblob(32), :erika, 1000, 99999), (randomblob(32), :erika, 1000, 99999),"
-    " (x'0101010101010101010101010101010101010101010101010101010101010101', :nora, 1000,"
-    "  99999);"
+    " (:blob_zero, :erika, 1000, 99999), (:blob_random, :erika, 1000, 99999),"
+    " (:blob_ones, :nora, 1000, 99999);"
     "INSERT INTO report (post_id, reporter_id, reason, created_at) VALUES"
     " (:nora_post, :erika, 'ERIKA-REPORT-reason-6613', 2100),"
     " (:erika_post, :nora, 'spam', 2100);"
@@ -186,23 +197,41 @@ static const char village_sql[] =
     " (1001, :erika, 'login_failed', 'user', '198.51.100.237'),"
     " (1002, :nora, 'register', 'user', NULL);";
 
-static void run_with_ids(sqlite3 *db, const char *sql, const struct village *v) {
-    /* Named parameters work only in one statement at a time: substitute the ids as text. */
-    char *text = malloc(strlen(sql) * 2 + 1);
+/* 32 bytes of 0x01 as an SQLite blob literal. */
+#define BLOB_ONES_SQLITE "x'0101010101010101010101010101010101010101010101010101010101010101'"
+
+static void run_with_ids(sql_conn *db, const char *sql, const struct village *v) {
+    /*
+     * Named parameters work only in one statement at a time: substitute the ids as text, and
+     * the session tokens as each dialect spells a 32-byte blob.
+     */
+    char ids_text[4][24];
+    snprintf(ids_text[0], sizeof ids_text[0], "%lld", (long long)v->nora_post);
+    snprintf(ids_text[1], sizeof ids_text[1], "%lld", (long long)v->erika_post);
+    snprintf(ids_text[2], sizeof ids_text[2], "%lld", (long long)v->erika);
+    snprintf(ids_text[3], sizeof ids_text[3], "%lld", (long long)v->nora);
+    int pg = sql_dialect_of(db) == SQL_POSTGRES;
     const struct {
         const char *name;
-        int64_t value;
-    } ids[] = {{":nora_post", v->nora_post},
-               {":erika_post", v->erika_post},
-               {":erika", v->erika},
-               {":nora", v->nora}};
+        const char *value;
+    } ids[] = {
+        {":nora_post", ids_text[0]},
+        {":erika_post", ids_text[1]},
+        {":erika", ids_text[2]},
+        {":nora", ids_text[3]},
+        {":blob_zero", pg ? "decode(repeat('00', 32), 'hex')" : "zeroblob(32)"},
+        {":blob_random",
+         pg ? "decode(md5(random()::text) || md5(random()::text), 'hex')" : "randomblob(32)"},
+        {":blob_ones", pg ? "decode(repeat('01', 32), 'hex')" : BLOB_ONES_SQLITE},
+    };
+    char *text = malloc(strlen(sql) * 2 + 1024);
     size_t at = 0;
     for (const char *p = sql; *p;) {
         size_t i = 0;
         for (; i < sizeof ids / sizeof *ids; i++) {
             size_t n = strlen(ids[i].name);
             if (strncmp(p, ids[i].name, n) == 0) {
-                at += (size_t)sprintf(text + at, "%lld", (long long)ids[i].value);
+                at += (size_t)sprintf(text + at, "%s", ids[i].value);
                 p += n;
                 break;
             }
@@ -226,9 +255,17 @@ static dorf_store *open_store(dorf_ctx *ctx, const char *path) {
     return s;
 }
 
+/* The village's rows were given their ids; PostgreSQL's identity sequences must move past them. */
+static const char sync_identities_sql[] =
+    "SELECT setval(pg_get_serial_sequence('shop', 'id'), (SELECT max(id) FROM shop));"
+    "SELECT setval(pg_get_serial_sequence('product', 'id'), (SELECT max(id) FROM product));"
+    "SELECT setval(pg_get_serial_sequence('shop_order', 'id'), (SELECT max(id) FROM shop_order));"
+    "SELECT setval(pg_get_serial_sequence('parcel', 'id'), (SELECT max(id) FROM parcel))";
+
 static void build_village(dorf_ctx *ctx, const char *name, struct village *v) {
     memset(v, 0, sizeof *v);
-    snprintf(v->path, sizeof v->path, "%s/%s", tmpdir, name);
+    snprintf(v->name, sizeof v->name, "%s", name);
+    snprintf(v->path, sizeof v->path, "%s", test_store_location(name));
     dorf_store *s = open_store(ctx, v->path);
     v->nora = add_user(s, "nora@example.org", "Nora Nachbarin",
                        DORF_ROLE_CITIZEN | DORF_ROLE_SHOP | DORF_ROLE_VOLUNTEER);
@@ -239,10 +276,15 @@ static void build_village(dorf_ctx *ctx, const char *name, struct village *v) {
     v->nora_reply = add_post(s, v->nora, v->erika_post, "", "Nora would borrow it on Friday");
     add_post(s, v->erika, v->nora_post, "", erika_strings[4]);
     dorf_store_close(s);
-    sqlite3 *db = open_raw(v->path);
-    exec(db, "PRAGMA foreign_keys = ON");
-    run_with_ids(db, village_sql, v);
-    sqlite3_close(db);
+    sql_conn *db = open_raw(v->path);
+    if (on_pg()) {
+        run_with_ids(db, village_sql, v);
+        exec(db, sync_identities_sql);
+    } else {
+        exec(db, "PRAGMA foreign_keys = ON");
+        run_with_ids(db, village_sql, v);
+    }
+    test_store_close(db);
 }
 
 /* Copies file `from` to `to` (both closed, without a WAL: the last close checkpoints). */
@@ -262,38 +304,39 @@ static char *dump(const char *path) {
     static const char *const tables[] = {"app_user",   "session",    "shop",       "product",
                                          "shop_order", "order_item", "parcel",     "availability",
                                          "post",       "report",     "user_block", "audit_log"};
-    sqlite3 *db = open_raw(path);
+    sql_conn *db = open_raw(path);
     size_t cap = 1 << 16;
     size_t len = 0;
     char *out = malloc(cap);
     out[0] = '\0';
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
-        char sql[128];
+        char sql[160];
         /* Session token hashes are blobs: hex makes every column printable. */
         if (strcmp(tables[t], "session") == 0) {
             snprintf(sql, sizeof sql,
-                     "SELECT hex(token_hash), user_id, created_at, expires_at FROM session"
-                     " ORDER BY token_hash");
+                     "SELECT %s, user_id, created_at, expires_at FROM session ORDER BY 1",
+                     on_pg() ? "encode(token_hash, 'hex')" : "hex(token_hash)");
         } else {
-            snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY rowid", tables[t]);
+            /* The first one or two columns are each table's key. */
+            snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY 1, 2", tables[t]);
         }
-        sqlite3_stmt *stmt = NULL;
-        CHECK_EQ_INT(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-        while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-            for (int c = 0; c < sqlite3_column_count(stmt); c++) {
-                const unsigned char *v = sqlite3_column_text(stmt, c);
+        sql_stmt *stmt = NULL;
+        CHECK_EQ_INT(sql_prepare(db, sql, &stmt), SQL_OK);
+        while (stmt && sql_step(stmt) == SQL_ROW) {
+            for (int c = 0; c < sql_column_count(stmt); c++) {
+                const unsigned char *v = sql_column_text(stmt, c);
                 size_t n = (v ? strlen((const char *)v) : 4) + 2;
                 if (len + n + 1 > cap) {
                     cap = (len + n + 1) * 2;
                     out = realloc(out, cap);
                 }
                 len += (size_t)sprintf(out + len, "%s%c", v ? (const char *)v : "NULL",
-                                       c + 1 < sqlite3_column_count(stmt) ? '|' : '\n');
+                                       c + 1 < sql_column_count(stmt) ? '|' : '\n');
             }
         }
-        sqlite3_finalize(stmt);
+        sql_finalize(stmt);
     }
-    sqlite3_close(db);
+    test_store_close(db);
     return out;
 }
 
@@ -323,8 +366,15 @@ static int contains(const unsigned char *hay, size_t n, const void *needle, size
     return 0;
 }
 
-/* A double as SQLite stores it in a record: 8 bytes, big-endian IEEE 754. */
+/*
+ * A double as the store keeps it on disk: SQLite's records hold 8 bytes, big-endian IEEE 754;
+ * PostgreSQL's float8 is the machine's own representation.
+ */
 static void double_bytes(double d, unsigned char out[8]) {
+    if (on_pg()) {
+        memcpy(out, &d, 8);
+        return;
+    }
     uint64_t u;
     memcpy(&u, &d, 8);
     for (int i = 7; i >= 0; i--) {
@@ -333,13 +383,62 @@ static void double_bytes(double d, unsigned char out[8]) {
     }
 }
 
-/* How many of Erika's strings and places the database file and its WAL hold. */
+#define MAX_FILES 256
+
+/*
+ * The files that hold the store's rows, into files[] (malloc'ed; *count of them): SQLite's
+ * database and WAL, or on PostgreSQL the main fork of every table, index, TOAST table and
+ * TOAST index of the village's schema, after a CHECKPOINT has written the server's dirty
+ * pages into them. 0 when PostgreSQL does not let the test see its files (not a superuser).
+ */
+static int store_files(const char *path, char **files, int *count) {
+    *count = 0;
+    if (!on_pg()) {
+        char wal[600];
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        files[(*count)++] = strdup(path);
+        files[(*count)++] = strdup(wal);
+        return 1;
+    }
+    sql_conn *db = open_raw(path);
+    int ok = sql_exec(db, "CHECKPOINT") == SQL_OK;
+    sql_stmt *stmt = NULL;
+    ok = ok &&
+         sql_prepare(db,
+                     "WITH mine AS (SELECT oid, reltoastrelid FROM pg_class"
+                     "  WHERE relnamespace = current_schema()::regnamespace),"
+                     " toast AS (SELECT reltoastrelid AS oid FROM mine"
+                     "  WHERE reltoastrelid <> 0)"
+                     " SELECT current_setting('data_directory') || '/'"
+                     "  || pg_relation_filepath(c.oid) FROM pg_class c"
+                     " WHERE c.relkind IN ('r', 'i', 't')"
+                     " AND (c.oid IN (SELECT oid FROM mine) OR c.oid IN (SELECT oid FROM toast)"
+                     "  OR c.oid IN (SELECT indexrelid FROM pg_index"
+                     "   WHERE indrelid IN (SELECT oid FROM toast)))",
+                     &stmt) == SQL_OK;
+    int rc = SQL_DONE;
+    while (ok && *count < MAX_FILES && (rc = sql_step(stmt)) == SQL_ROW) {
+        const unsigned char *file = sql_column_text(stmt, 0);
+        if (file) {
+            files[(*count)++] = strdup((const char *)file);
+        }
+    }
+    ok = ok && rc == SQL_DONE;
+    if (!ok) {
+        fprintf(stderr, "  cannot list the server's files: %s\n", sql_errmsg(db));
+    }
+    sql_finalize(stmt);
+    test_store_close(db);
+    return ok;
+}
+
+/* How many of Erika's strings and places the store's files hold. */
 static int traces_of_erika(const char *path, int verbose) {
-    char wal[600];
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    const char *files[] = {path, wal};
+    char *files[MAX_FILES];
+    int file_count = 0;
+    CHECK(store_files(path, files, &file_count));
     int found = 0;
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < file_count; f++) {
         size_t n = 0;
         unsigned char *bytes = read_file(files[f], &n);
         for (size_t i = 0; i < sizeof erika_strings / sizeof *erika_strings; i++) {
@@ -360,7 +459,22 @@ static int traces_of_erika(const char *path, int verbose) {
         }
         free(bytes);
     }
+    for (int f = 0; f < file_count; f++) {
+        free(files[f]);
+    }
     return found;
+}
+
+/*
+ * What dorf/erase.h tells a PostgreSQL operator to run after erasures: VACUUM FULL of the
+ * tables an erasure changes (each statement on its own: VACUUM refuses a transaction block),
+ * then a CHECKPOINT, after which the old files are gone.
+ */
+static void operator_vacuum(const char *path) {
+    sql_conn *db = open_raw(path);
+    exec(db, DORF_ERASE_VACUUM_SQL);
+    exec(db, "CHECKPOINT");
+    test_store_close(db);
 }
 
 /* ---- tests ------------------------------------------------------------------------------- */
@@ -370,13 +484,13 @@ static void test_erasure_removes_the_person_and_keeps_everyone_elses_records(voi
     struct village v;
     build_village(ctx, "village.dorf", &v);
     CHECK(traces_of_erika(v.path, 0) > 0); /* the scan can see her before */
-    sqlite3 *db = open_raw(v.path);
+    sql_conn *db = open_raw(v.path);
     int64_t orders_shop1 = query_int(db, "SELECT count(*) FROM shop_order WHERE shop_id = 1");
     int64_t orders_shop2 = query_int(db, "SELECT count(*) FROM shop_order WHERE shop_id = 2");
     int64_t revenue = query_int(db, "SELECT sum(total_cents) FROM shop_order");
     int64_t posts = query_int(db, "SELECT count(*) FROM post");
     int64_t milk = query_int(db, "SELECT stock FROM product WHERE id = 1");
-    sqlite3_close(db);
+    test_store_close(db);
 
     dorf_store *s = open_store(ctx, v.path);
     dorf_erase_report r;
@@ -393,7 +507,7 @@ static void test_erasure_removes_the_person_and_keeps_everyone_elses_records(voi
     CHECK_EQ_INT(r.parcels_delivered, 1);
     CHECK_EQ_INT(r.shops, 1);
     CHECK_EQ_INT(r.audit_rows, 3); /* two of the test's and the account's "register" */
-    CHECK_EQ_INT(r.checkpointed, 1);
+    CHECK_EQ_INT(r.checkpointed, on_pg() ? 0 : 1); /* PostgreSQL: the operator's VACUUM */
     CHECK_EQ_INT(dorf_store_check(s), DORF_OK);
 
     /* Nora's reply to the erased post is readable, and the post shows its author as deleted. */
@@ -417,7 +531,10 @@ static void test_erasure_removes_the_person_and_keeps_everyone_elses_records(voi
     dorf_store_close(s);
 
     db = open_raw(v.path);
-    CHECK_EQ_INT(query_int(db, "PRAGMA foreign_key_check"), -1); /* no violating row */
+    if (!on_pg()) {
+        /* PostgreSQL checks every foreign key at each statement: no row could violate one. */
+        CHECK_EQ_INT(query_int(db, "PRAGMA foreign_key_check"), -1); /* no violating row */
+    }
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM post"), posts);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM shop_order WHERE shop_id = 1"), orders_shop1);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM shop_order WHERE shop_id = 2"), orders_shop2);
@@ -464,8 +581,15 @@ static void test_erasure_removes_the_person_and_keeps_everyone_elses_records(voi
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM audit_log WHERE action = 'erase' AND"
                                " user_id IS NULL AND detail LIKE 'sessions 2,%'"),
                  1);
-    sqlite3_close(db);
+    test_store_close(db);
 
+    if (on_pg()) {
+        /* The old row versions are still in the tables' files until the operator's VACUUM. */
+        printf("     before VACUUM FULL, Erika's strings and places are found %d times in the"
+               " server's files\n",
+               traces_of_erika(v.path, 0));
+        operator_vacuum(v.path);
+    }
     CHECK_EQ_INT(traces_of_erika(v.path, 1), 0);
     dorf_ctx_free(ctx);
 }
@@ -499,13 +623,13 @@ static void test_the_deleted_account_is_shared_and_cannot_be_erased(void) {
     CHECK_EQ_INT(r.orders, 2);
     CHECK_EQ_INT(r.shops, 1);
     dorf_store_close(s);
-    sqlite3 *db = open_raw(v.path);
+    sql_conn *db = open_raw(v.path);
     /* One "deleted" account holds every remaining record: nothing links them to a person. */
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM app_user"), 1);
     CHECK_EQ_INT(query_int(db, "SELECT count(DISTINCT author_id) FROM post"), 1);
     CHECK_EQ_INT(query_int(db, "SELECT count(DISTINCT citizen_id) FROM shop_order"), 1);
     int64_t deleted = query_int(db, "SELECT id FROM app_user");
-    sqlite3_close(db);
+    test_store_close(db);
     s = open_store(ctx, v.path);
     CHECK_EQ_INT(dorf_store_user_erase(s, deleted, 5002, &r), DORF_EINVAL);
     CHECK_CONTAINS(dorf_ctx_errmsg(ctx), "deleted");
@@ -513,7 +637,44 @@ static void test_the_deleted_account_is_shared_and_cannot_be_erased(void) {
     dorf_ctx_free(ctx);
 }
 
-/* Each table the erasure writes refuses in turn: the erasure fails and nothing changes. */
+/*
+ * Makes every `op` on `table` fail with "injected failure" (drop_injected undoes it): an SQLite
+ * trigger that raises, or a PostgreSQL row trigger whose function raises an exception.
+ */
+static void inject(const char *path, const char *op, const char *table) {
+    char sql[512];
+    if (on_pg()) {
+        snprintf(sql, sizeof sql,
+                 "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger"
+                 " LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'injected failure'; END$$;"
+                 "CREATE TRIGGER injected BEFORE %s ON %s FOR EACH ROW"
+                 " EXECUTE FUNCTION injected_failure()",
+                 op, table);
+    } else {
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER injected BEFORE %s ON %s BEGIN"
+                 " SELECT RAISE(ABORT, 'injected failure'); END",
+                 op, table);
+    }
+    sql_conn *db = open_raw(path);
+    exec(db, sql);
+    test_store_close(db);
+}
+
+static void drop_injected(const char *path, const char *table) {
+    char sql[128];
+    snprintf(sql, sizeof sql, on_pg() ? "DROP TRIGGER injected ON %s" : "DROP TRIGGER injected",
+             table);
+    sql_conn *db = open_raw(path);
+    exec(db, sql);
+    test_store_close(db);
+}
+
+/*
+ * Each table the erasure writes refuses in turn: the erasure fails and nothing changes.
+ * After an erasure that went through (the table saw no such statement) the next round needs
+ * the village back: on SpatiaLite a copy of the pristine file, on PostGIS a new schema.
+ */
 static void test_a_failing_statement_leaves_everything_as_it_was(void) {
     static const char *const tables[] = {"session", "availability", "user_block", "report",
                                          "post",    "product",      "parcel",     "shop_order",
@@ -524,28 +685,33 @@ static void test_a_failing_statement_leaves_everything_as_it_was(void) {
     build_village(ctx, "statements.dorf", &v);
     char pristine[600];
     snprintf(pristine, sizeof pristine, "%s.pristine", v.path);
-    copy_file(v.path, pristine);
+    if (!on_pg()) {
+        copy_file(v.path, pristine);
+    }
     char *before = dump(v.path);
     int failures = 0;
+    int villages = 1;
+    int spoilt = 0;
     for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
         for (size_t o = 0; o < 3; o++) {
-            copy_file(pristine, v.path); /* an erasure that succeeded is undone */
-            char sql[256];
-            snprintf(sql, sizeof sql,
-                     "CREATE TRIGGER injected BEFORE %s ON %s BEGIN"
-                     " SELECT RAISE(ABORT, 'injected failure'); END",
-                     ops[o], tables[t]);
-            sqlite3 *db = open_raw(v.path);
-            exec(db, sql);
-            sqlite3_close(db);
+            if (spoilt && !on_pg()) {
+                copy_file(pristine, v.path); /* an erasure that succeeded is undone */
+            } else if (spoilt) {
+                char name[64];
+                snprintf(name, sizeof name, "statements%d", villages++);
+                build_village(ctx, name, &v);
+                free(before);
+                before = dump(v.path); /* a new random session token */
+            }
+            spoilt = 0;
+            inject(v.path, ops[o], tables[t]);
             dorf_store *s = open_store(ctx, v.path);
             dorf_erase_report r;
             dorf_status st = dorf_store_user_erase(s, v.erika, 5000, &r);
             dorf_store_close(s);
-            db = open_raw(v.path);
-            exec(db, "DROP TRIGGER injected");
-            sqlite3_close(db);
+            drop_injected(v.path, tables[t]);
             if (st == DORF_OK) {
+                spoilt = 1;
                 continue; /* this table sees no such statement */
             }
             failures++;
@@ -554,6 +720,7 @@ static void test_a_failing_statement_leaves_everything_as_it_was(void) {
             char *after = dump(v.path);
             if (strcmp(after, before) != 0) {
                 fprintf(stderr, "  %s on %s changed the store\n", ops[o], tables[t]);
+                spoilt = 1;
             }
             CHECK_STR(after, before);
             free(after);
@@ -561,12 +728,22 @@ static void test_a_failing_statement_leaves_everything_as_it_was(void) {
     }
     /* Every table the erasure writes made it fail at least once. */
     CHECK(failures >= (int)(sizeof tables / sizeof *tables));
+    printf("     %d of %zu injected failures hit the erasure; %d villages built\n", failures,
+           3 * sizeof tables / sizeof *tables, villages);
+    if (!on_pg()) {
+        unlink(pristine);
+    }
     free(before);
     dorf_ctx_free(ctx);
 }
 
 /* Every SQLite allocation of the erasure fails in turn: all or nothing each time. */
 static void test_every_failed_allocation_leaves_all_or_nothing(void) {
+    if (on_pg()) {
+        printf("     skipped on postgis: it fails SQLite's own allocations (SQLITE_CONFIG_MALLOC);"
+               " the server's are out of reach\n");
+        return;
+    }
     dorf_ctx *ctx = dorf_ctx_new();
     struct village v;
     build_village(ctx, "memory.dorf", &v);
@@ -605,12 +782,12 @@ static void test_every_failed_allocation_leaves_all_or_nothing(void) {
     CHECK(injected > 20);
     fprintf(stderr, "  %d allocations failed in turn\n", injected);
     /* Whatever way it ended, the store holds the whole erasure now. */
-    sqlite3 *db = open_raw(v.path);
+    sql_conn *db = open_raw(v.path);
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM app_user WHERE id = %lld", (long long)v.erika);
     CHECK_EQ_INT(query_int(db, sql), 0);
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM availability"), 1);
-    sqlite3_close(db);
+    test_store_close(db);
     free(before);
     dorf_ctx_free(ctx);
 }
@@ -618,21 +795,12 @@ static void test_every_failed_allocation_leaves_all_or_nothing(void) {
 int main(int argc, char **argv) {
     install_counting_allocator();
     CHECK_INIT(argc, argv);
-    char tmpl[] = "/tmp/dorf-test-erase-XXXXXX";
-    if (!mkdtemp(tmpl)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
+    printf("store: %s\n", test_store_backend());
     RUN(test_erasure_removes_the_person_and_keeps_everyone_elses_records);
     RUN(test_unknown_user_is_not_found_and_changes_nothing);
     RUN(test_the_deleted_account_is_shared_and_cannot_be_erased);
     RUN(test_a_failing_statement_leaves_everything_as_it_was);
     RUN(test_every_failed_allocation_leaves_all_or_nothing);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    test_store_cleanup();
     return check_summary();
 }

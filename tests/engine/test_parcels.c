@@ -1,11 +1,12 @@
 /*
- * test_parcels.c: LieferBar's availabilities and parcels in the SpatiaLite store
- * (engine/store_sqlite_parcels.c): the legal and illegal moves of a parcel, who may see and
- * move it, and that of concurrent claims of one parcel exactly one wins (threads with their
- * own connections to one file, released together at a barrier, over many trials).
+ * test_parcels.c: LieferBar's availabilities and parcels in the store (engine/store_parcels.c):
+ * the legal and illegal moves of a parcel, who may see and move it, and that of concurrent
+ * claims exactly one wins: threads with their own stores on one location, released together
+ * at a barrier over many trials of one parcel, and sweeping over many parcels in different
+ * orders. Runs on SpatiaLite, and on PostGIS when DORF_TEST_PG names a server
+ * (tests/test_store.h; ctest's engine/test_parcels@postgis).
  */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,11 @@
 #include "dorf/lieferbar_store.h"
 #include "dorf/platform.h"
 #include "dorf/store.h"
-
-static char tmpdir[256];
-
-static void path_of(const char *name, char *path, size_t size) {
-    snprintf(path, size, "%s/%s", tmpdir, name);
-}
+#include "test_store.h"
 
 static dorf_store *open_store(dorf_ctx *ctx, const char *name, unsigned flags) {
-    char path[512];
-    path_of(name, path, sizeof path);
     dorf_store *s = NULL;
-    dorf_status st = dorf_store_open(ctx, path, flags, &s);
+    dorf_status st = dorf_store_open(ctx, test_store_location(name), flags, &s);
     if (st != DORF_OK) {
         fprintf(stderr, "  open: %s\n", dorf_ctx_errmsg(ctx));
     }
@@ -49,33 +43,18 @@ static int64_t make_user(dorf_store *s, const char *email, unsigned roles) {
 
 /* Runs SQL on a connection of the test's own (the marketplace's part of the set-up). */
 static void sql(const char *name, const char *text) {
-    char path[512];
-    path_of(name, path, sizeof path);
-    sqlite3 *db = NULL;
-    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    char *err = NULL;
-    if (sqlite3_exec(db, text, NULL, NULL, &err) != SQLITE_OK) {
-        fprintf(stderr, "  sql: %s\n", err ? err : "?");
+    sql_conn *c = test_store_connect(test_store_location(name));
+    if (sql_exec(c, text) != SQL_OK) {
+        fprintf(stderr, "  sql: %s\n", sql_errmsg(c));
         CHECK(0);
     }
-    sqlite3_free(err);
-    sqlite3_close(db);
+    test_store_close(c);
 }
 
+/* One integer from the store's tables; -1 when there is no row. */
 static int64_t query_int(const char *name, const char *text) {
-    char path[512];
-    path_of(name, path, sizeof path);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    int64_t v = -1;
-    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_prepare_v2(db, text, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        v = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
+    int64_t v = test_store_query_int(name, text);
+    CHECK(v != -2);
     return v;
 }
 
@@ -430,23 +409,120 @@ static void test_of_concurrent_claims_exactly_one_wins(void) {
     dorf_ctx_free(ctx);
 }
 
+/*
+ * Every thread, with a store of its own, claims all of the same open parcels one by one,
+ * each thread in another order (forwards or backwards, from another start), so that claims
+ * meet on every parcel at different moments. Each parcel must end with exactly one
+ * volunteer, the one thread told DORF_OK; every other answer must be DORF_ECONFLICT.
+ */
+#define SWEEP_PARCELS 60
+
+struct sweeper {
+    pthread_barrier_t *start;
+    int index;
+    int64_t volunteer;
+    dorf_store *store;
+    dorf_ctx *ctx;
+    dorf_status results[SWEEP_PARCELS]; /* by parcel id - 1 */
+};
+
+static void *sweeper_main(void *arg) {
+    struct sweeper *w = arg;
+    pthread_barrier_wait(w->start);
+    for (int k = 0; k < SWEEP_PARCELS; k++) {
+        int p = w->index % 2 ? SWEEP_PARCELS - 1 - k : k;
+        p = (p + 7 * w->index) % SWEEP_PARCELS;
+        w->results[p] = dorf_store_parcel_claim(w->store, w->volunteer, p + 1, 4000 + k);
+        if (w->results[p] != DORF_OK && w->results[p] != DORF_ECONFLICT) {
+            fprintf(stderr, "  thread %d, parcel %d: %s\n", w->index, p + 1,
+                    dorf_ctx_errmsg(w->ctx));
+        }
+    }
+    return NULL;
+}
+
+static void test_volunteers_sweeping_over_the_same_parcels_take_each_exactly_once(void) {
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *s = open_store(ctx, "sweep.dorf", DORF_STORE_CREATE);
+    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    static struct sweeper sweepers[THREADS];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, THREADS);
+    for (int i = 0; i < THREADS; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "sweeper%d@x.org", i);
+        memset(&sweepers[i], 0, sizeof sweepers[i]);
+        sweepers[i].start = &start;
+        sweepers[i].index = i;
+        sweepers[i].volunteer = make_user(s, email, DORF_ROLE_VOLUNTEER);
+        sweepers[i].ctx = dorf_ctx_new();
+        sweepers[i].store = open_store(sweepers[i].ctx, "sweep.dorf", 0);
+    }
+    add_shop_and_parcels("sweep.dorf", shop, citizen, SWEEP_PARCELS);
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        CHECK_EQ_INT(pthread_create(&threads[i], NULL, sweeper_main, &sweepers[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    int bad_parcels = 0;
+    int other_answers = 0;
+    int wins_of[THREADS] = {0};
+    for (int p = 0; p < SWEEP_PARCELS; p++) {
+        int wins = 0;
+        int winner = -1;
+        for (int i = 0; i < THREADS; i++) {
+            if (sweepers[i].results[p] == DORF_OK) {
+                wins++;
+                winner = i;
+            } else if (sweepers[i].results[p] != DORF_ECONFLICT) {
+                other_answers++;
+            }
+        }
+        char q[160];
+        snprintf(q, sizeof q, "SELECT volunteer_id FROM parcel WHERE id = %d AND state = 'claimed'",
+                 p + 1);
+        if (wins != 1 || query_int("sweep.dorf", q) != sweepers[winner].volunteer) {
+            bad_parcels++;
+        } else {
+            wins_of[winner]++;
+        }
+    }
+    printf("     %d threads over %d parcels: %d parcels with other than one winner, %d answers"
+           " other than ok or conflict; parcels per thread:",
+           THREADS, SWEEP_PARCELS, bad_parcels, other_answers);
+    for (int i = 0; i < THREADS; i++) {
+        printf(" %d", wins_of[i]);
+    }
+    printf("\n");
+    CHECK_EQ_INT(bad_parcels, 0);
+    CHECK_EQ_INT(other_answers, 0);
+    CHECK_EQ_INT(query_int("sweep.dorf", "SELECT count(*) FROM parcel WHERE state <> 'claimed'"),
+                 0);
+    CHECK_EQ_INT(
+        query_int("sweep.dorf", "SELECT count(*) FROM audit_log WHERE action = 'parcel.claim'"),
+        SWEEP_PARCELS);
+    for (int i = 0; i < THREADS; i++) {
+        dorf_store_close(sweepers[i].store);
+        dorf_ctx_free(sweepers[i].ctx);
+    }
+    pthread_barrier_destroy(&start);
+    dorf_store_close(s);
+    dorf_ctx_free(ctx);
+}
+
 int main(int argc, char **argv) {
     CHECK_INIT(argc, argv);
-    snprintf(tmpdir, sizeof tmpdir, "%s", "/tmp/dorf-test-parcels-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    printf("store: %s\n", test_store_backend());
     RUN(test_a_parcel_goes_from_open_to_delivered_with_its_order);
     RUN(test_illegal_moves_are_refused_and_change_nothing);
     RUN(test_claiming_several_takes_all_or_none);
     RUN(test_lists_filter_by_box_and_radius_and_sort_by_distance);
     RUN(test_availability_is_checked_and_private);
     RUN(test_of_concurrent_claims_exactly_one_wins);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    RUN(test_volunteers_sweeping_over_the_same_parcels_take_each_exactly_once);
+    test_store_cleanup();
     return check_summary();
 }

@@ -64,7 +64,7 @@ typedef struct dorf_activity {
 
 /*
  * Reads every order and parcel into *out, allocated from `arena` (one read transaction, so
- * the two agree). Errors: DORF_EINVAL (not a SpatiaLite store), DORF_EIO, DORF_ENOMEM.
+ * the two agree). Errors: DORF_EIO, DORF_ENOMEM.
  */
 dorf_status dorf_store_load_activity(dorf_store *store, dorf_arena *arena, dorf_activity *out);
 
@@ -74,7 +74,7 @@ dorf_status dorf_store_load_activity(dorf_store *store, dorf_arena *arena, dorf_
  * The store's secret named `name` (e.g. "export-record-keys") in out. The first call for a
  * name keeps `candidate` (fresh random bytes from the caller) as the secret; later calls
  * return what was kept and ignore theirs. Needs a writable store the first time. Errors:
- * DORF_EINVAL (not a SpatiaLite store), DORF_EIO (e.g. read-only on first use).
+ * DORF_EIO (e.g. read-only on first use).
  */
 dorf_status dorf_store_secret(dorf_store *store, const char *name,
                               const uint8_t candidate[DORF_STORE_SECRET_SIZE],
