@@ -58,7 +58,7 @@
 #include "jobs.h"
 #include "json_util.h"
 #include "routes.h"
-#include "store_sqlite.h"
+#include "store_sql.h"
 
 #ifndef DORF_TEST_DATA
 #error "DORF_TEST_DATA (the tests/data directory) must be defined"
@@ -336,7 +336,7 @@ static void restore_work(void) {
 
 /* Puts the working store's content back to the pristine one, through its own connection. */
 static void reset_work(void) {
-    sqlite3 *db = sqlite_store_of(fz.store)->db;
+    sqlite3 *db = sql_store_of(fz.store)->db;
     sqlite3_backup *b = sqlite3_backup_init(db, "main", fz.pristine_db, "main");
     if (!b || sqlite3_backup_step(b, -1) != SQLITE_DONE || sqlite3_backup_finish(b) != SQLITE_OK) {
         fprintf(stderr, "fuzz_api_handlers: resetting the store: %s\n", sqlite3_errmsg(db));
