@@ -111,4 +111,16 @@ int api_not_modified(const api_request *req, api_response *res, const char *etag
 /* Parses the path parameter `i` as a positive integer id; 0 when it is not one. */
 int64_t api_param_id(const api_request *req, size_t i);
 
+/*
+ * Several nodes on one PostgreSQL database (server.c, docs/scaling.md). A handler that made a
+ * live update tells the other nodes with api_server_tell_nodes(req, message): `message` is a
+ * small JSON object with a "type" ("post", "reply": a post's id in "id"; "forget": an erased
+ * author's id in "author"), borrowed; the server adds its node id and sends it after the
+ * request's commit. Does nothing on SpatiaLite. Each node's listener hands the messages of
+ * the other nodes to api_posts_relay (h_posts.c), on the listener's thread, with a store and a
+ * context of its own: it reads the post named and publishes it to this node's hub.
+ */
+void api_server_tell_nodes(api_request *req, json_t *message);
+void api_posts_relay(api_server *server, dorf_store *store, dorf_ctx *ctx, const json_t *message);
+
 #endif

@@ -268,6 +268,10 @@ static void erase_user(api_request *req, api_response *res, int64_t id) {
     if (hub) {
         api_events_forget_author(hub, id);
     }
+    /* The other nodes keep their own copies of the live updates (api_server_tell_nodes). */
+    json_t *forget = json_pack("{s:s, s:I}", "type", "forget", "author", (json_int_t)id);
+    api_server_tell_nodes(req, forget);
+    json_decref(forget);
     api_json(res, 200, erase_json(&r));
 }
 

@@ -482,18 +482,57 @@ static void h_funk_list(api_request *req, api_response *res) {
     }
 }
 
-static void publish(api_request *req, const char *type, const dorf_post *p, json_t *post) {
-    api_events_hub *hub = api_server_events(req->server);
+/* Publishes post `p` (as `post`) to this node's hub; 0 when it could not. */
+static uint64_t publish_here(api_server *server, const char *type, const dorf_post *p,
+                             const json_t *post) {
+    api_events_hub *hub = api_server_events(server);
     /* Everyone on the channel gets the same view: without what only moderators see. */
     json_t *copy = post ? json_deep_copy(post) : NULL;
     json_object_del(copy, "hidden");
     json_object_del(copy, "report_count");
     uint64_t id = hub && copy ? api_events_publish(hub, type, p->channel, p->author_id, copy) : 0;
     json_decref(copy);
-    if (!id) {
+    return id;
+}
+
+static void publish(api_request *req, const char *type, const dorf_post *p, json_t *post) {
+    if (!publish_here(req->server, type, p, post)) {
         fprintf(stderr, "dorf serve: could not publish the live update of post %lld\n",
                 (long long)p->id);
     }
+    /* The other nodes read the post themselves: a body of 10,000 bytes would not fit. */
+    json_t *message = json_pack("{s:s, s:I}", "type", type, "id", (json_int_t)p->id);
+    api_server_tell_nodes(req, message);
+    json_decref(message);
+}
+
+void api_posts_relay(api_server *server, dorf_store *store, dorf_ctx *ctx, const json_t *message) {
+    const char *type = json_string_value(json_object_get(message, "type"));
+    json_int_t id = json_integer_value(json_object_get(message, "id"));
+    if (!type || (strcmp(type, "post") != 0 && strcmp(type, "reply") != 0) || id <= 0) {
+        fprintf(stderr, "dorf serve: ignoring another node's live update of unknown type %.32s\n",
+                type ? type : "(none)");
+        return;
+    }
+    dorf_post p;
+    /* As anyone sees it: a post deleted or hidden meanwhile is not shown any more. */
+    dorf_status st = dorf_store_post_get(store, id, 0, 0, &p);
+    if (st == DORF_ENOTFOUND) {
+        return;
+    }
+    if (st != DORF_OK) {
+        fprintf(stderr, "dorf serve: cannot read post %lld of another node's live update: %s\n",
+                (long long)id, dorf_ctx_errmsg(ctx));
+        dorf_ctx_clear_error(ctx);
+        return;
+    }
+    if (p.kind == DORF_POST_FUNK) { /* only DorfFunk has live updates */
+        api_request req = {.server = server, .store = store, .ctx = ctx};
+        json_t *post = post_json(&req, &p, 0);
+        publish_here(server, type, &p, post);
+        json_decref(post);
+    }
+    dorf_post_clear(&p);
 }
 
 static void h_funk_create(api_request *req, api_response *res) {

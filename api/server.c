@@ -32,6 +32,7 @@
 
 #include "auth.h"
 #include "dorf/api.h"
+#include "dorf/notify.h"
 #include "events_hub.h"
 #include "jobs.h"
 #include "json_util.h"
@@ -49,9 +50,17 @@
 /* One store connection with the context its errors go to. */
 struct pool_slot {
     dorf_store *store;
+    dorf_store *read_store; /* on the read replica (--read-db); NULL until opened */
+    unsigned read_epoch;    /* the replica's epoch when read_store was opened */
     dorf_ctx *ctx;
     int busy;
 };
+
+/* The PostgreSQL topic on which the nodes of one database tell each other of live updates. */
+#define NODES_TOPIC "dorf_events"
+
+/* How often a replica that stopped answering is tried again. */
+#define REPLICA_RETRY_MS 1000
 
 struct api_server {
     dorf_server_options opt;
@@ -84,6 +93,25 @@ struct api_server {
     /* Open TCP connections, counted by on_connection(); the global limit is ours, not
      * libmicrohttpd's (see accept_policy()). */
     atomic_uint open_connections;
+
+    /* Several nodes on one PostgreSQL database (docs/scaling.md). Each node tells the others
+     * of its live updates through dorf/notify.h, with its random id in every message so that
+     * it skips its own; the listener's thread reads the rows named with a store of its own. */
+    char node_id[17];
+    dorf_notify_listener *listener;
+    dorf_store *relay_store;
+    dorf_ctx *relay_ctx;
+
+    /* The read replica: public GETs read from it while replica_up; a watcher thread tries
+     * it again every REPLICA_RETRY_MS while it is down. */
+    char *read_db;
+    atomic_int replica_up;
+    atomic_uint replica_epoch; /* +1 each time the replica answers again after a failure */
+    pthread_mutex_t watch_lock;
+    pthread_cond_t watch_wake;
+    int watch_stop;
+    int watch_started;
+    pthread_t watch_thread;
 };
 
 struct dorf_server {
@@ -133,6 +161,161 @@ const dorf_server_options *api_server_options(const api_server *server) {
 
 const char *api_server_db(const api_server *server) {
     return server->db;
+}
+
+/* ---- several nodes: live updates between them, and the read replica ---- */
+
+void api_server_tell_nodes(api_request *req, json_t *message) {
+    api_server *s = req->server;
+    if (!s->listener || !message) {
+        return; /* one node: SpatiaLite */
+    }
+    json_object_set_new(message, "node", json_string(s->node_id));
+    char *text = json_dumps(message, JSON_COMPACT);
+    dorf_status st = text ? dorf_notify_publish(req->store, NODES_TOPIC, text) : DORF_ENOMEM;
+    if (st != DORF_OK) {
+        /* The request itself succeeded; only the other nodes' clients miss the update. */
+        fprintf(stderr, "dorf serve: could not tell the other nodes of a live update: %s\n",
+                text ? dorf_ctx_errmsg(req->ctx) : "out of memory");
+        dorf_ctx_clear_error(req->ctx);
+    }
+    free(text);
+}
+
+/* The listener's callback (dorf/notify.h), on its thread: another node's live update. */
+static void on_node_message(void *user, dorf_notify_event event, const char *text) {
+    api_server *s = user;
+    if (event == DORF_NOTIFY_LOST) {
+        fprintf(stderr, "dorf serve: lost the other nodes' live updates (%s); reconnecting\n",
+                text);
+        return;
+    }
+    if (event == DORF_NOTIFY_BACK) {
+        fprintf(stderr, "dorf serve: receiving the other nodes' live updates again (those sent "
+                        "meanwhile are lost)\n");
+        return;
+    }
+    json_t *m = json_loads(text, 0, NULL);
+    const char *node = json_string_value(json_object_get(m, "node"));
+    const char *type = json_string_value(json_object_get(m, "type"));
+    if (!node || !type) {
+        fprintf(stderr, "dorf serve: ignoring a malformed message from another node: %.200s\n",
+                text);
+    } else if (strcmp(node, s->node_id) != 0) {
+        if (strcmp(type, "forget") == 0) {
+            api_events_forget_author(s->events, json_integer_value(json_object_get(m, "author")));
+        } else {
+            api_posts_relay(s, s->relay_store, s->relay_ctx, m);
+        }
+    }
+    json_decref(m);
+}
+
+/* Records that the replica stopped (up 0) or started (1) answering; logs each change once. */
+static void replica_set(api_server *s, int up, const char *why) {
+    if (atomic_exchange(&s->replica_up, up) == up) {
+        return;
+    }
+    if (up) {
+        atomic_fetch_add(&s->replica_epoch, 1);
+        fprintf(stderr, "dorf serve: the read replica answers again; public reads go to it\n");
+        return;
+    }
+    fprintf(stderr,
+            "dorf serve: the read replica does not answer (%s); reads go to the primary until it "
+            "does\n",
+            why && *why ? why : "no reason given");
+    pthread_mutex_lock(&s->watch_lock);
+    pthread_cond_signal(&s->watch_wake);
+    pthread_mutex_unlock(&s->watch_lock);
+}
+
+/* While the replica is down, tries it every REPLICA_RETRY_MS on a connection of its own. */
+static void *replica_watch(void *arg) {
+    api_server *s = arg;
+    dorf_ctx *ctx = dorf_ctx_new();
+    dorf_store *probe = NULL;
+    pthread_mutex_lock(&s->watch_lock);
+    while (!s->watch_stop) {
+        if (atomic_load(&s->replica_up) || !ctx) {
+            pthread_cond_wait(&s->watch_wake, &s->watch_lock);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += REPLICA_RETRY_MS / 1000;
+        until.tv_nsec += (long)(REPLICA_RETRY_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+        if (s->watch_stop || atomic_load(&s->replica_up)) {
+            continue;
+        }
+        pthread_mutex_unlock(&s->watch_lock);
+        dorf_status st =
+            probe ? DORF_OK : dorf_store_open(ctx, s->read_db, DORF_STORE_READONLY, &probe);
+        dorf_region_stamp stamp;
+        if (st == DORF_OK) {
+            st = dorf_store_stamp(probe, &stamp);
+        }
+        if (st == DORF_OK || st == DORF_ENOTFOUND) {
+            /* The request slots reconnect their own connections on their next call. */
+            dorf_store_close(probe);
+            probe = NULL;
+            replica_set(s, 1, NULL);
+        }
+        dorf_ctx_clear_error(ctx);
+        pthread_mutex_lock(&s->watch_lock);
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    dorf_store_close(probe);
+    dorf_ctx_free(ctx);
+    return NULL;
+}
+
+/* The slot's replica connection when the replica is configured and up, else NULL. */
+static dorf_store *replica_store(api_server *s, struct pool_slot *slot) {
+    if (!s->read_db || !atomic_load(&s->replica_up)) {
+        return NULL;
+    }
+    /* A connection from before the replica went away was cut by its stop, and libpq learns
+     * that only by failing a query: open a new one instead of failing a request with it. */
+    unsigned epoch = atomic_load(&s->replica_epoch);
+    if (slot->read_store && slot->read_epoch != epoch) {
+        dorf_store_close(slot->read_store);
+        slot->read_store = NULL;
+    }
+    slot->read_epoch = epoch;
+    if (!slot->read_store &&
+        dorf_store_open(slot->ctx, s->read_db, DORF_STORE_READONLY, &slot->read_store) != DORF_OK) {
+        replica_set(s, 0, dorf_ctx_errmsg(slot->ctx));
+        dorf_ctx_clear_error(slot->ctx);
+        return NULL;
+    }
+    return slot->read_store;
+}
+
+/*
+ * Whether a request may read from the replica: GETs that anyone may make (places, shops,
+ * news, events, features, tiles). Everything that writes, and everything behind a session
+ * (a person's orders, parcels, DorfFunk), reads from the primary, so that a person always sees
+ * their own changes at once; /health asks the primary, which is what it reports on.
+ */
+static int replica_may_answer(const api_route *route, const struct request *r) {
+    return (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && route->roles == 0 &&
+           strcmp(route->pattern, "/health") != 0;
+}
+
+/* Frees what a response holds and empties it, for answering again. */
+static void response_clear(api_response *res) {
+    json_decref(res->json);
+    free(res->text);
+    if (res->stream && res->stream_free) {
+        res->stream_free(res->stream_cls);
+    }
+    memset(res, 0, sizeof *res);
 }
 
 /* A streamed body (api_response.stream) as libmicrohttpd's content reader. */
@@ -587,7 +770,24 @@ static enum MHD_Result run_request(api_server *s, struct MHD_Connection *conn, s
         req.param_count = span_count;
     }
 
-    route->handler(&req, &res);
+    dorf_store *replica = replica_may_answer(route, r) ? replica_store(s, slot) : NULL;
+    if (replica) {
+        req.store = replica;
+        route->handler(&req, &res);
+        if (res.status >= 500) {
+            /* The read answers the same from the primary: a replica that went away, or that
+             * cancelled the query for a conflict with recovery, costs the client nothing. */
+            if (dorf_store_unreachable(replica)) {
+                replica_set(s, 0, dorf_ctx_errmsg(slot->ctx));
+            }
+            response_clear(&res);
+            dorf_ctx_clear_error(slot->ctx);
+            req.store = slot->store;
+            route->handler(&req, &res);
+        }
+    } else {
+        route->handler(&req, &res);
+    }
     if (res.status == 0) {
         fprintf(stderr, "dorf serve: %s %s: the handler gave no answer%s%s\n", r->method, r->path,
                 *dorf_ctx_errmsg(slot->ctx) ? ": " : "", dorf_ctx_errmsg(slot->ctx));
@@ -764,9 +964,13 @@ static void get_health(api_request *req, api_response *res) {
         api_error(res, 503, "unavailable", "the database is not answering");
         return;
     }
-    api_json(
-        res, 200,
-        json_pack("{s:s, s:i}", "status", "ok", "schema_version", dorf_store_version(req->store)));
+    json_t *body =
+        json_pack("{s:s, s:i}", "status", "ok", "schema_version", dorf_store_version(req->store));
+    if (req->server->read_db) {
+        json_object_set_new(body, "read_replica",
+                            json_string(atomic_load(&req->server->replica_up) ? "up" : "down"));
+    }
+    api_json(res, 200, body);
 }
 
 /* GET /api: the OpenAPI 3 document, built once at start from the route tables. */
@@ -854,6 +1058,17 @@ static dorf_status resolve(dorf_ctx *ctx, api_server *s) {
 }
 
 static void server_free(api_server *s) {
+    /* The listener publishes into the hub and reads with the relay store: it goes first. */
+    dorf_notify_stop(s->listener);
+    if (s->watch_started) {
+        pthread_mutex_lock(&s->watch_lock);
+        s->watch_stop = 1;
+        pthread_cond_signal(&s->watch_wake);
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_join(s->watch_thread, NULL);
+    }
+    dorf_store_close(s->relay_store);
+    dorf_ctx_free(s->relay_ctx);
     api_jobs_stop(s->jobs);
     api_events_hub_free(s->events);
     api_ratelimit_free(s->limits);
@@ -863,6 +1078,7 @@ static void server_free(api_server *s) {
     json_decref(s->openapi);
     for (unsigned i = 0; i < s->slot_count; i++) {
         dorf_store_close(s->slots[i].store);
+        dorf_store_close(s->slots[i].read_store);
         dorf_ctx_free(s->slots[i].ctx);
     }
     free(s->slots);
@@ -871,9 +1087,57 @@ static void server_free(api_server *s) {
     pthread_mutex_destroy(&s->log_lock);
     pthread_mutex_destroy(&s->flight_lock);
     pthread_cond_destroy(&s->flight_done);
+    pthread_mutex_destroy(&s->watch_lock);
+    pthread_cond_destroy(&s->watch_wake);
+    free(s->read_db);
     free(s->db);
     free(s->host);
     free((struct dorf_server *)(void *)s);
+}
+
+/*
+ * What several nodes on one PostgreSQL database need (docs/scaling.md): the listener for the
+ * other nodes' live updates, with a store for reading the posts they name, and the read
+ * replica's connections and watcher. Nothing on SpatiaLite, which is one node.
+ */
+static dorf_status start_nodes(dorf_ctx *ctx, api_server *s, const char *read_db) {
+    if (read_db && *read_db) {
+        if (!dorf_store_is_postgres(s->db) || !dorf_store_is_postgres(read_db)) {
+            return dorf_fail(ctx, DORF_EINVAL,
+                             "--read-db needs PostgreSQL for both --db and --read-db (a "
+                             "streaming replica of the primary; docs/scaling.md)");
+        }
+        if (!(s->read_db = strdup(read_db))) {
+            return dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+        }
+        /* A replica that is down at start is no reason not to serve: reads go to the primary
+         * until the watcher finds it answering. */
+        atomic_store(&s->replica_up, 1);
+        for (unsigned i = 0; i < s->slot_count && atomic_load(&s->replica_up); i++) {
+            replica_store(s, &s->slots[i]);
+        }
+        if (pthread_create(&s->watch_thread, NULL, replica_watch, s) != 0) {
+            return dorf_fail(ctx, DORF_EIO, "cannot start the read replica's watcher");
+        }
+        s->watch_started = 1;
+    }
+    if (!dorf_store_is_postgres(s->db)) {
+        return DORF_OK;
+    }
+    char token[API_TOKEN_CHARS + 1];
+    unsigned char hash[32];
+    api_auth_new_token(token, hash);
+    /* 16 characters of a random token: 96 bits, unique among any number of nodes. */
+    memcpy(s->node_id, token, sizeof s->node_id - 1);
+    s->node_id[sizeof s->node_id - 1] = '\0';
+    if (!(s->relay_ctx = dorf_ctx_new())) {
+        return dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+    }
+    dorf_status st = dorf_store_open(s->relay_ctx, s->db, 0, &s->relay_store);
+    if (st != DORF_OK) {
+        return dorf_fail(ctx, st, "%s", dorf_ctx_errmsg(s->relay_ctx));
+    }
+    return dorf_notify_listen(ctx, s->db, NODES_TOPIC, on_node_message, s, &s->listener);
 }
 
 dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
@@ -919,6 +1183,8 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->flight_lock, NULL);
     pthread_cond_init(&s->flight_done, NULL);
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_cond_init(&s->watch_wake, NULL);
     dorf_status st = DORF_OK;
     s->db = strdup(options->db);
     s->host = strdup(options->host && *options->host ? options->host : d.host);
@@ -951,6 +1217,9 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
         !(s->web =
               api_static_new(options->web_dir ? options->web_dir : api_static_default_dir()))) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory starting the server");
+        goto fail;
+    }
+    if ((st = start_nodes(ctx, s, options->read_db)) != DORF_OK) {
         goto fail;
     }
 

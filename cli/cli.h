@@ -29,6 +29,7 @@ int cmd_account(dorf_ctx *ctx, int argc, char **argv);
 int cmd_erase(dorf_ctx *ctx, int argc, char **argv);
 int cmd_export(dorf_ctx *ctx, int argc, char **argv);
 int cmd_serve(dorf_ctx *ctx, int argc, char **argv);
+int cmd_migrate(dorf_ctx *ctx, int argc, char **argv);
 
 /* Load the GDAL module beside the executable (gdal_module.c) and hand out an entry point. */
 dorf_status cli_load_importer(dorf_ctx *ctx, dorf_import_osm_fn *out);

@@ -23,7 +23,8 @@ static void usage(FILE *out) {
                  "shops' books without citizen or drop-off (open ones are cancelled); parcels\n"
                  "they carried go back to open; shops they owned stay without owner and stop\n"
                  "selling. The database file and its write-ahead log keep no copy of their\n"
-                 "text (see docs/operations.md, \"Erasure\").\n\n"
+                 "text (see docs/operations.md, \"Erasure\"). On PostgreSQL the old row\n"
+                 "versions stay in its files until VACUUM FULL (\"Erasure on PostgreSQL\").\n\n"
                  "options:\n"
                  "  --db FILE          the region database\n"
                  "  --user ID          the account's id\n"
@@ -46,21 +47,25 @@ static int confirmed(const dorf_user *u) {
     return strcmp(line, "yes") == 0;
 }
 
-static void print_report(int64_t id, const dorf_erase_report *r) {
+static void print_report(int64_t id, const dorf_erase_report *r, int pg) {
     printf("erased account %lld\n"
            "  deleted: %lld sessions, %lld availability windows, %lld blocks, %lld reports\n"
            "  kept anonymised: %lld posts and replies, %lld orders (%lld open ones cancelled),\n"
            "    %lld parcels without drop-off, %lld shops without owner, %lld audit rows\n"
            "  as volunteer: %lld parcels open again, %lld delivered parcels without volunteer\n"
-           "  write-ahead log: %s\n",
+           "  %s: %s\n",
            (long long)id, (long long)r->sessions, (long long)r->availability, (long long)r->blocks,
            (long long)r->reports, (long long)r->posts, (long long)r->orders,
            (long long)r->orders_cancelled, (long long)r->parcels, (long long)r->shops,
            (long long)r->audit_rows, (long long)r->parcels_reopened,
-           (long long)r->parcels_delivered,
-           r->checkpointed ? "checkpointed and truncated"
-                           : "still in use by another connection; old pages are overwritten at "
-                             "its next checkpoint");
+           (long long)r->parcels_delivered, pg ? "PostgreSQL" : "write-ahead log",
+           /* PostgreSQL cannot zero old row versions: say so, and what the operator does. */
+           pg ? "old row versions stay in the table files, the write-ahead log and backups "
+                "until VACUUM FULL rewrites the platform's tables (docs/operations.md, "
+                "\"Erasure on PostgreSQL\")"
+           : r->checkpointed ? "checkpointed and truncated"
+                             : "still in use by another connection; old pages are overwritten "
+                               "at its next checkpoint");
 }
 
 int cmd_erase(dorf_ctx *ctx, int argc, char **argv) {
@@ -122,11 +127,13 @@ int cmd_erase(dorf_ctx *ctx, int argc, char **argv) {
     if (st == DORF_OK) {
         st = email ? dorf_store_user_by_email(store, email, &user)
                    : dorf_store_user_get(store, id, &user);
+        char label[4096]; /* a PostgreSQL location without its password */
+        dorf_store_redact_location(db, label, sizeof label);
         if (st == DORF_ENOTFOUND && email) {
-            dorf_fail(ctx, st, "%s: no account with the e-mail address %s; check the address", db,
-                      email);
+            dorf_fail(ctx, st, "%s: no account with the e-mail address %s; check the address",
+                      label, email);
         } else if (st == DORF_ENOTFOUND) {
-            dorf_fail(ctx, st, "%s: no account %lld; check the id", db, (long long)id);
+            dorf_fail(ctx, st, "%s: no account %lld; check the id", label, (long long)id);
         }
     }
     if (st != DORF_OK) {
@@ -144,6 +151,6 @@ int cmd_erase(dorf_ctx *ctx, int argc, char **argv) {
     if (st != DORF_OK) {
         return cli_report_failure(ctx, st);
     }
-    print_report(user.id, &r);
+    print_report(user.id, &r, dorf_store_is_postgres(db));
     return EXIT_OK;
 }

@@ -20,14 +20,15 @@
 #include "dorf/store.h"
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: dorf import --db FILE [options] EXTRACT\n\n"
-                 "Builds the region in FILE from an OpenStreetMap extract (.osm, .osm.pbf, or\n"
+    fprintf(out, "usage: dorf import --db DB [options] EXTRACT\n\n"
+                 "Builds the region in DB from an OpenStreetMap extract (.osm, .osm.pbf, or\n"
                  "either gzip-compressed): the road graph for walking, cycling and driving,\n"
                  "buildings with estimated households, addresses, shops and services with their\n"
                  "opening hours. Re-importing replaces the region atomically and keeps the\n"
                  "platform data (orders, posts ...). Ctrl-C leaves the database unchanged.\n\n"
                  "options:\n"
-                 "  --db FILE                      the region database (created if missing)\n"
+                 "  --db DB                        the region database: a file (created if\n"
+                 "                                 missing) or postgresql://USER@HOST/DATABASE\n"
                  "  --persons-per-household N      persons per estimated household (default 2.0)\n"
                  "  --quiet                        print nothing on success\n"
                  "  --verbose                      log each phase; twice: each skipped object too\n"
@@ -140,8 +141,10 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
     if (verbose) {
         dorf_ctx_set_log(ctx, verbose > 1 ? DORF_LOG_DEBUG : DORF_LOG_INFO, NULL, NULL);
     }
+    /* A PostgreSQL database is never created here: it must exist, so it is opened first. */
+    const int pg = dorf_store_is_postgres(db);
     struct stat sb;
-    int existed = stat(db, &sb) == 0;
+    int existed = pg || stat(db, &sb) == 0;
     char why[4200];
     if (!existed && !can_create(db, why, sizeof why)) {
         fprintf(stderr, "dorf: %s\n", why);
@@ -181,7 +184,8 @@ int cmd_import(dorf_ctx *ctx, int argc, char **argv) {
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!quiet) {
-        print_report(extract, db, &report, region,
+        char label[4096];
+        print_report(extract, dorf_store_redact_location(db, label, sizeof label), &report, region,
                      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     }
     dorf_region_free(region);

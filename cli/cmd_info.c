@@ -111,7 +111,8 @@ int cmd_info(dorf_ctx *ctx, int argc, char **argv) {
     dorf_region_summary summary;
     st = dorf_store_summarize(store, &summary);
     if (st == DORF_OK) {
-        print_summary(db, &summary);
+        char label[4096]; /* a PostgreSQL location without its password */
+        print_summary(dorf_store_redact_location(db, label, sizeof label), &summary);
     }
     if (st == DORF_OK && issues) {
         printf("issues%s%s:\n", issue_kind ? " of kind " : "", issue_kind ? issue_kind : "");

@@ -25,6 +25,9 @@ static void usage(FILE *out) {
             "connections. docs/api.md describes the protocol.\n\n"
             "options:\n"
             "  --db FILE                   the region database (made by `dorf import`)\n"
+            "  --read-db URI               a streaming replica of a PostgreSQL --db: GETs open\n"
+            "                              to anyone read from it, falling back to --db while\n"
+            "                              it does not answer (docs/scaling.md)\n"
             "  --listen HOST:PORT          address to listen on (default 127.0.0.1:8080);\n"
             "                              port 0 picks a free port; [ADDR]:PORT for IPv6\n"
             "  --threads N                 request threads (default 4)\n"
@@ -40,7 +43,8 @@ static void usage(FILE *out) {
             "  --write-limit N             changes per minute from one address (default 600;\n"
             "                              0: no limit)\n"
             "  --exports DIR               where research exports go (default: the database's\n"
-            "                              name with .exports; docs/export.md)\n"
+            "                              name with .exports; for PostgreSQL a folder in\n"
+            "                              the cache folder; docs/export.md, docs/cli.md)\n"
             "  --web DIR                   serve the map portal from DIR (default: the\n"
             "                              environment variable DORF_WEB_DIR, else the\n"
             "                              source tree's web/ folder; docs/portal.md)\n"
@@ -101,9 +105,11 @@ static dorf_status check_region(dorf_ctx *ctx, const char *db) {
     st = dorf_store_stamp(store, &stamp);
     dorf_store_close(store);
     if (st == DORF_ENOTFOUND) {
+        char label[4096]; /* a PostgreSQL location without its password */
+        dorf_store_redact_location(db, label, sizeof label);
         return dorf_fail(ctx, DORF_ENOTFOUND,
                          "%s holds no region yet; import one with `dorf import --db %s EXTRACT`",
-                         db, db);
+                         label, label);
     }
     return st;
 }
@@ -111,6 +117,7 @@ static dorf_status check_region(dorf_ctx *ctx, const char *db) {
 int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},
+        {"read-db", required_argument, NULL, 'r'},
         {"listen", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 't'},
         {"access-log", required_argument, NULL, 'a'},
@@ -142,6 +149,9 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
         switch (c) {
         case 'd':
             opt.db = optarg;
+            break;
+        case 'r':
+            opt.read_db = optarg;
             break;
         case 'l':
             if (parse_listen(optarg, host, sizeof host, &opt.port) != 0) {
@@ -225,11 +235,24 @@ int cmd_serve(dorf_ctx *ctx, int argc, char **argv) {
     if (optind != argc) {
         return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
     }
+    if (opt.read_db && (!dorf_store_is_postgres(opt.db) || !dorf_store_is_postgres(opt.read_db))) {
+        return cli_usage_error("serve", "--read-db takes a PostgreSQL replica of a PostgreSQL --db "
+                                        "(postgresql://...)");
+    }
     opt.host = host;
 
     dorf_status st = check_region(ctx, opt.db);
     if (st != DORF_OK) {
         return cli_report_failure(ctx, st);
+    }
+    /* A PostgreSQL database has no folder to put "<db>.exports" beside: the cache folder. */
+    char pg_exports[4096];
+    if (!opt.export_dir && dorf_store_is_postgres(opt.db)) {
+        st = dorf_store_derived_path(ctx, opt.db, "exports", pg_exports, sizeof pg_exports);
+        if (st != DORF_OK) {
+            return cli_report_failure(ctx, st);
+        }
+        opt.export_dir = pg_exports;
     }
     FILE *log = NULL;
     if (log_path && strcmp(log_path, "-") == 0) {

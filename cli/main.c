@@ -38,6 +38,7 @@ static const struct command {
     {"account", cmd_account, "create a platform account (the first admin, moderators)"},
     {"erase", cmd_erase, "erase a person's data from the platform (right to erasure)"},
     {"export", cmd_export, "an anonymised export of the platform's activity for researchers"},
+    {"migrate", cmd_migrate, "copy a whole database into another (a file into PostgreSQL)"},
     {"serve", cmd_serve, "run the village platform's HTTP server"},
 };
 

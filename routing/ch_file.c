@@ -243,12 +243,20 @@ dorf_status dorf_ch_load(dorf_ctx *ctx, const dorf_graph *graph, const char *pat
 dorf_status dorf_ch_open(dorf_ctx *ctx, const dorf_graph *graph, const char *db_path,
                          dorf_ch **out) {
     *out = NULL;
+    /* Beside a database file, or in the cache folder for PostgreSQL (dorf/store.h). */
     char path[4096];
-    if (snprintf(path, sizeof path, "%s.%s.ch", db_path, dorf_mode_name(graph->mode)) >=
-        (int)sizeof path) {
-        return dorf_fail(ctx, DORF_EINVAL, "database path too long");
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "%s.ch", dorf_mode_name(graph->mode));
+    dorf_status st = dorf_store_derived_path(ctx, db_path, suffix, path, sizeof path);
+    if (st == DORF_EINVAL) {
+        return st;
     }
-    dorf_status st = dorf_ch_load(ctx, graph, path, out);
+    const int cached = st == DORF_OK;
+    if (!cached) {
+        dorf_log(ctx, DORF_LOG_WARN, "%s", dorf_ctx_errmsg(ctx));
+        dorf_ctx_clear_error(ctx);
+    }
+    st = cached ? dorf_ch_load(ctx, graph, path, out) : DORF_ENOTFOUND;
     if (st == DORF_OK || st == DORF_ENOMEM) {
         return st;
     }
@@ -257,7 +265,7 @@ dorf_status dorf_ch_open(dorf_ctx *ctx, const dorf_graph *graph, const char *db_
     }
     dorf_ctx_clear_error(ctx);
     st = dorf_ch_build(ctx, graph, out);
-    if (st == DORF_OK && dorf_ch_save(ctx, *out, path) != DORF_OK) {
+    if (st == DORF_OK && cached && dorf_ch_save(ctx, *out, path) != DORF_OK) {
         dorf_log(ctx, DORF_LOG_WARN, "%s", dorf_ctx_errmsg(ctx));
         dorf_ctx_clear_error(ctx);
     }

@@ -420,18 +420,25 @@ dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, dorf_mode mode, uin
 dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path, dorf_mode mode,
                             dorf_graph **out) {
     *out = NULL;
+    /* Beside a database file, or in the cache folder for PostgreSQL (dorf/store.h). */
     char path[4096];
-    if (snprintf(path, sizeof path, "%s.%s.graph", db_path, dorf_mode_name(mode)) >=
-        (int)sizeof path) {
-        return dorf_fail(ctx, DORF_EINVAL, "database path too long");
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, "%s.graph", dorf_mode_name(mode));
+    dorf_status st = dorf_store_derived_path(ctx, db_path, suffix, path, sizeof path);
+    if (st == DORF_EINVAL) {
+        return st;
+    }
+    const int cached = st == DORF_OK;
+    if (!cached) {
+        dorf_log(ctx, DORF_LOG_WARN, "%s", dorf_ctx_errmsg(ctx));
+        dorf_ctx_clear_error(ctx);
     }
     /* The fingerprint comes from counts, so a valid cache is used without loading the region. */
     uint64_t fingerprint = 0;
-    dorf_status st = dorf_store_fingerprint(ctx, store, &fingerprint);
-    if (st != DORF_OK) {
+    if ((st = dorf_store_fingerprint(ctx, store, &fingerprint)) != DORF_OK) {
         return st;
     }
-    st = dorf_graph_load(ctx, path, mode, fingerprint, out);
+    st = cached ? dorf_graph_load(ctx, path, mode, fingerprint, out) : DORF_ENOTFOUND;
     if (st == DORF_OK) {
         return DORF_OK;
     }
@@ -445,7 +452,7 @@ dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_pat
     }
     st = dorf_graph_build(ctx, region, mode, out);
     dorf_region_free(region);
-    if (st == DORF_OK && dorf_graph_save(ctx, *out, path) != DORF_OK) {
+    if (st == DORF_OK && cached && dorf_graph_save(ctx, *out, path) != DORF_OK) {
         dorf_log(ctx, DORF_LOG_WARN, "%s", dorf_ctx_errmsg(ctx));
         dorf_ctx_clear_error(ctx);
     }

@@ -43,6 +43,9 @@ typedef struct dorf_server_options {
        stay valid until dorf_server_stop). */
     dorf_tables_write_fn write_tables;
     const char *export_dir;
+    /* A streaming replica of db (PostgreSQL only, docs/scaling.md) for the GETs that anyone may
+       make, or NULL; those reads go to db while it does not answer. */
+    const char *read_db;
 } dorf_server_options;
 
 /* Sets every field of *options to its default (db NULL, access_log NULL). */
@@ -50,7 +53,10 @@ void dorf_server_options_init(dorf_server_options *options);
 
 /*
  * Opens the store connections (one per request thread and one per job worker, each with
- * a context of its own), binds the address and starts serving in background threads.
+ * a context of its own), binds the address and starts serving in background threads. On
+ * PostgreSQL it also listens for the live updates of other nodes on the same database and, with
+ * read_db, opens a replica connection per request thread (a replica that does not answer is
+ * no error: its reads go to db until it does).
  * `ctx` receives the error message of a failure and is not kept. `options` is copied; the
  * access log FILE stays the caller's and must stay open until dorf_server_stop returns.
  * *out is stopped and freed with dorf_server_stop(). Errors: DORF_EINVAL (bad options or

@@ -11,6 +11,7 @@
 #ifndef DORF_STORE_H
 #define DORF_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dorf/context.h"
@@ -37,6 +38,25 @@ dorf_status dorf_store_open(dorf_ctx *ctx, const char *location, unsigned flags,
  * or a libpq keyword string starting with host=, hostaddr=, dbname=, service=, port= or user=.
  */
 int dorf_store_is_postgres(const char *location);
+
+/*
+ * `location` as it may be shown or logged: a postgresql:// URI without the password of its
+ * user part or a password= parameter, a libpq keyword string without its password= item, a
+ * file path as it is. Written into out (size bytes, cut when longer, always terminated);
+ * returns out. (store_location.c)
+ */
+const char *dorf_store_redact_location(const char *location, char *out, size_t size);
+
+/*
+ * Where a file derived from the store at `location` (such as a routing cache) is kept, for
+ * `suffix` such as "car.graph": `<location>.<suffix>` beside a SpatiaLite file; for PostgreSQL
+ * `pg-<hash>.<suffix>` in the cache folder ($DORF_CACHE_DIR, else $XDG_CACHE_HOME/dorf, else
+ * $HOME/.cache/dorf, else /tmp/dorf-cache-<uid>; made when missing), the hash taken over the
+ * location without its password. Writes the path into out (size bytes). DORF_EINVAL when it
+ * does not fit, DORF_EIO when no cache folder can be made.
+ */
+dorf_status dorf_store_derived_path(dorf_ctx *ctx, const char *location, const char *suffix,
+                                    char *out, size_t size);
 
 /* Closes the store. Accepts NULL. */
 void dorf_store_close(dorf_store *store);

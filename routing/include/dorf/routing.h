@@ -37,7 +37,8 @@ dorf_status dorf_graph_build(dorf_ctx *ctx, const dorf_region *region, dorf_mode
 /*
  * The graph of `mode` for the region in `store` at `db_path`: mapped from the cache file
  * `<db_path>.<mode>.graph` when that file belongs to the stored region, else built from the
- * store and written to the cache (a failure to write the cache is only logged).
+ * store and written to the cache (a failure to write the cache is only logged). For a
+ * PostgreSQL `db_path` the cache is in the cache folder instead (dorf_store_derived_path).
  */
 dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path, dorf_mode mode,
                             dorf_graph **out);
@@ -282,7 +283,8 @@ dorf_status dorf_ch_build(dorf_ctx *ctx, const dorf_graph *graph, dorf_ch **out)
 /*
  * The hierarchy of `graph`, whose store lies at `db_path`: mapped from the cache file
  * `<db_path>.<mode>.ch` when that file belongs to this graph, else built and written there
- * (a failure to write the cache is only logged). Errors as dorf_ch_build().
+ * (a failure to write the cache is only logged; PostgreSQL: in the cache folder, as for
+ * dorf_graph_open). Errors as dorf_ch_build().
  */
 dorf_status dorf_ch_open(dorf_ctx *ctx, const dorf_graph *graph, const char *db_path,
                          dorf_ch **out);

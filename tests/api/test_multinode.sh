@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Several `dorf serve` nodes on one PostgreSQL (docs/scaling.md): starts a throwaway primary
+# (scripts/pg-test-server), imports the test village into it, starts a streaming replica of it
+# (scripts/pg-replica) and two nodes, each with --db PRIMARY --read-db REPLICA, then runs
+# multinode_check.py against both: an order placed through one node is seen through the other,
+# competing claims through both give one winner, DorfFunk's live updates reach the clients of
+# both nodes (LISTEN/NOTIFY) once each, public reads come from the replica and keep answering
+# 200 while it is stopped and started. Then checks that each node logged one line when its
+# reads left the replica and one when they came back, and that both stop cleanly on SIGTERM.
+# Stops and removes everything it started. Exit 77 (skipped) without PostgreSQL 15 + PostGIS.
+# Usage: test_multinode.sh path/to/dorf
+set -u
+dorf=$1
+here=$(cd "$(dirname "$0")" && pwd)
+data=${DORF_TEST_DATA:-$here/../data}
+scripts=$here/../../scripts
+work=$(mktemp -d /tmp/dorf-multinode-XXXXXX)
+# pg-test-server runs the servers as the user dorf-test when we are root: it must reach in.
+chmod 755 "$work"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+    done
+    "$scripts/pg-replica" stop "$work/replica" >/dev/null 2>&1
+    "$scripts/pg-test-server" stop "$work/primary" >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+source "$here/../cli/lib.sh"
+
+for tool in curl python3 psql; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing (scripts/install-deps)"; exit 77; }
+done
+"$scripts/pg-test-server" check || exit 77
+
+# Two free loopback ports, for the primary and the replica.
+read -r primary_port replica_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+
+primary=$("$scripts/pg-test-server" start "$work/primary" "$primary_port") ||
+    { fail setup "the primary did not start"; finish; exit 1; }
+"$dorf" import --quiet --db "$primary" "$data/village.osm" 2>"$work/import.err" ||
+    { fail setup "import into $primary failed: $(cat "$work/import.err")"; finish; exit 1; }
+replica=$("$scripts/pg-replica" start "$primary_port" "$work/replica" "$replica_port") ||
+    { fail setup "the replica did not start"; finish; exit 1; }
+"$scripts/pg-replica" wait "$primary_port" "$replica_port" 30 ||
+    { fail setup "the replica did not catch up"; finish; exit 1; }
+ok setup
+
+# start_node NAME: starts a node on a free port; its base URL in the variable base_NAME.
+start_node() {
+    local name=$1 base=
+    # Two request threads each: the throwaway primary takes 20 connections in all.
+    "$dorf" serve --db "$primary" --read-db "$replica" --listen 127.0.0.1:0 --threads 2 \
+        2>"$work/$name.err" &
+    pids+=($!)
+    for _ in $(seq 200); do
+        base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/$name.err" | head -1)
+        [[ -n $base ]] && break
+        sleep 0.05
+    done
+    [[ -n $base ]] || { fail "start-$name" "did not start: $(cat "$work/$name.err")"; return 1; }
+    printf -v "base_$name" '%s' "$base"
+    ok "start-$name"
+}
+start_node a && start_node b || { finish; exit 1; }
+
+# A replica given without a PostgreSQL primary is a usage error, said before anything starts.
+expect_error read-db-needs-pg 2 "--read-db" -- "$dorf" serve --db "$work/x.dorf" --read-db "$replica"
+
+python3 "$here/multinode_check.py" "$base_a" "$base_b" "$replica_port" "$scripts/pg-replica" \
+    "$work/replica" && ok checks || fail checks "see above"
+
+# Each node logged the switch to the primary and back once (A and B both read during the stop).
+for name in a b; do
+    down=$(grep -c 'read replica does not answer' "$work/$name.err")
+    up=$(grep -c 'read replica answers again' "$work/$name.err")
+    [[ $down == 1 && $up == 1 ]] && ok "log-$name" ||
+        fail "log-$name" "expected one line each way, got $down down and $up up: $(cat "$work/$name.err")"
+done
+
+# Both stop on SIGTERM, with exit code 0, within the connection timeout.
+for i in 0 1; do
+    kill -TERM "${pids[$i]}"
+done
+for i in 0 1; do
+    wait "${pids[$i]}"
+    rc=$?
+    [[ $rc == 0 ]] && ok "stop-$i" || fail "stop-$i" "exit code $rc"
+done
+pids=()
+finish
