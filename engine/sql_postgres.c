@@ -127,21 +127,33 @@ static int fault_before_call(pg_conn *c);
 
 /* ---- errors and connections ---- */
 
+/*
+ * libpq's messages span lines ("FATAL: ...\nserver closed the connection ...", "...failed:
+ * Connection refused\n\tIs the server running ..."): a log line and the CLI's one-line
+ * errors keep them on one, each run of white space with a line break in it as one space.
+ */
+static void one_line(char *text) {
+    char *out = text;
+    for (const char *p = text; *p;) {
+        if (*p == '\n' || ((*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\t'))) {
+            while (*p == '\n' || *p == '\t' || *p == ' ') {
+                p++;
+            }
+            if (*p) {
+                *out++ = ' ';
+            }
+        } else {
+            *out++ = *p++;
+        }
+    }
+    *out = '\0';
+}
+
 static void set_error(pg_conn *c, sql_error_kind kind, const char *fmt, const char *a,
                       const char *b) {
     c->error_kind = kind;
     snprintf(c->errmsg, sizeof c->errmsg, fmt, a ? a : "", b ? b : "");
-    size_t n = strlen(c->errmsg);
-    while (n > 0 && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' ')) {
-        c->errmsg[--n] = '\0';
-    }
-    /* libpq's messages span lines ("FATAL: ...\nserver closed the connection ..."): a log
-     * line and the CLI's one-line errors keep them on one. */
-    for (char *p = c->errmsg; *p; p++) {
-        if (*p == '\n' || *p == '\t') {
-            *p = ' ';
-        }
-    }
+    one_line(c->errmsg);
 }
 
 #ifdef DORF_FAULT_INJECTION
@@ -283,10 +295,7 @@ pg_conn *pg_connect(const char *conninfo, char *err, size_t err_size) {
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
         const char *why = c->conn ? PQerrorMessage(c->conn) : "out of memory";
         snprintf(err, err_size, "cannot connect to PostgreSQL: %s", why);
-        size_t n = strlen(err);
-        while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' ')) {
-            err[--n] = '\0';
-        }
+        one_line(err);
         PQfinish(c->conn);
         dorf_free(c);
         return NULL;

@@ -738,8 +738,10 @@ dorf_status dorf_store_file_path(dorf_store *store, char *buf, size_t size) {
     if (!s) {
         return DORF_EINVAL;
     }
-    int n = snprintf(buf, size, "%s", s->path ? s->path : "");
-    if (!s->path || n < 0 || (size_t)n >= size) {
+    /* PostgreSQL's as given (its schema in the options, too): caches are named by it. */
+    const char *location = s->location ? s->location : s->path;
+    int n = snprintf(buf, size, "%s", location ? location : "");
+    if (!location || n < 0 || (size_t)n >= size) {
         return dorf_fail(store->ctx, DORF_EINVAL, "the store's path does not fit");
     }
     return DORF_OK;

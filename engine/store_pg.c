@@ -275,6 +275,7 @@ static void pg_store_close(dorf_store *store) {
     struct sql_store *s = (struct sql_store *)store;
     sql_close(s->conn);
     dorf_free(s->path);
+    dorf_free(s->location);
     dorf_free(s);
 }
 
@@ -574,7 +575,7 @@ dorf_status dorf_store_pg_open(dorf_ctx *ctx, const char *location, unsigned fla
                          err);
     }
     dorf_status st = DORF_OK;
-    if (!(s->path = sql_describe(s->conn))) {
+    if (!(s->path = sql_describe(s->conn)) || !(s->location = dorf_strdup(location))) {
         st = dorf_fail(ctx, DORF_ENOMEM, "out of memory opening a PostgreSQL store");
         goto fail;
     }

@@ -21,6 +21,7 @@ struct sql_store {
     sqlite3 *db;            /* the SQLite connection, NULL on PostgreSQL */
     void *spatialite_cache; /* SpatiaLite's per-connection state, SQLite only */
     char *path;             /* where the store is, for messages (never a password) */
+    char *location;         /* PostgreSQL: the location as opened (may hold a password) */
     int version;
     int readonly;
 };

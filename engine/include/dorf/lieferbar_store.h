@@ -151,9 +151,10 @@ dorf_status dorf_store_parcel_delivered(dorf_store *store, int64_t volunteer_id,
                                         int64_t now);
 
 /*
- * The location the store was opened at (its file), as the graph and hierarchy caches beside
- * it are named (dorf_graph_open), so that a worker can plan on the region of its store.
- * DORF_EINVAL for stores without a file and for a path of `size` bytes or more.
+ * The location the store was opened at (its file, or its PostgreSQL location as given, which
+ * may hold a password: pass it on, never print it), as the graph and hierarchy caches are
+ * named (dorf_graph_open), so that a worker can plan on the region of its store.
+ * DORF_EINVAL for a location of `size` bytes or more.
  */
 dorf_status dorf_store_file_path(dorf_store *store, char *buf, size_t size);
 
