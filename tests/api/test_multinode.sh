@@ -5,7 +5,8 @@
 # multinode_check.py against both: an order placed through one node is seen through the other,
 # competing claims through both give one winner, DorfFunk's live updates reach the clients of
 # both nodes (LISTEN/NOTIFY) once each, public reads come from the replica and keep answering
-# 200 while it is stopped and started. Then checks that each node logged one line when its
+# 200 while it is stopped and started. Node B reaches the primary through pgbouncer in session
+# mode (the pooling docs/scaling.md recommends), when pgbouncer is installed. Then checks that each node logged one line when its
 # reads left the replica and one when they came back, and that both stop cleanly on SIGTERM.
 # Stops and removes everything it started. Exit 77 (skipped) without PostgreSQL 15 + PostGIS.
 # Usage: test_multinode.sh path/to/dorf
@@ -22,6 +23,7 @@ cleanup() {
     for p in "${pids[@]}"; do
         kill -KILL "$p" 2>/dev/null
     done
+    [[ -f $work/bouncer/pgbouncer.pid ]] && kill "$(cat "$work/bouncer/pgbouncer.pid")" 2>/dev/null
     "$scripts/pg-replica" stop "$work/replica" >/dev/null 2>&1
     "$scripts/pg-test-server" stop "$work/primary" >/dev/null 2>&1
     rm -rf "$work"
@@ -34,10 +36,10 @@ for tool in curl python3 psql; do
 done
 "$scripts/pg-test-server" check || exit 77
 
-# Two free loopback ports, for the primary and the replica.
-read -r primary_port replica_port < <(python3 -c '
+# Three free loopback ports, for the primary, the replica and pgbouncer.
+read -r primary_port replica_port bouncer_port < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(2)]
+socks = [socket.socket() for _ in range(3)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
@@ -52,11 +54,51 @@ replica=$("$scripts/pg-replica" start "$primary_port" "$work/replica" "$replica_
     { fail setup "the replica did not catch up"; finish; exit 1; }
 ok setup
 
-# start_node NAME: starts a node on a free port; its base URL in the variable base_NAME.
+# pgbouncer in session mode in front of the primary, for node B. It refuses to run as root:
+# then it runs as the servers' user, dorf-test.
+primary_b=$primary
+bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+if [[ -x $bouncer ]]; then
+    mkdir -p "$work/bouncer"
+    echo '"postgres" ""' >"$work/bouncer/users.txt"
+    cat >"$work/bouncer/pgbouncer.ini" <<EOF
+[databases]
+dorf_test = host=127.0.0.1 port=$primary_port dbname=dorf_test pool_mode=session
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = trust
+auth_file = $work/bouncer/users.txt
+pool_mode = session
+max_client_conn = 100
+default_pool_size = 12
+logfile = $work/bouncer/pgbouncer.log
+pidfile = $work/bouncer/pgbouncer.pid
+EOF
+    as_user=()
+    if [[ $(id -u) == 0 ]]; then
+        chown -R dorf-test "$work/bouncer"
+        as_user=(runuser -u dorf-test --)
+    fi
+    "${as_user[@]}" "$bouncer" -d "$work/bouncer/pgbouncer.ini" >"$work/bouncer/start.log" 2>&1 ||
+        { fail setup-pgbouncer "did not start: $(cat "$work/bouncer/start.log")"; finish; exit 1; }
+    for _ in $(seq 100); do
+        psql -X -q -h 127.0.0.1 -p "$bouncer_port" -U postgres dorf_test -c 'SELECT 1' \
+            >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    primary_b=postgresql://postgres@127.0.0.1:$bouncer_port/dorf_test
+    ok "setup-pgbouncer (session mode, port $bouncer_port)"
+else
+    echo "pgbouncer is not installed (scripts/install-deps --postgres): node B connects directly"
+fi
+
+# start_node NAME DB: starts a node on a free port; its base URL in the variable base_NAME.
 start_node() {
-    local name=$1 base=
+    local name=$1 db=$2 base=
     # Two request threads each: the throwaway primary takes 20 connections in all.
-    "$dorf" serve --db "$primary" --read-db "$replica" --listen 127.0.0.1:0 --threads 2 \
+    "$dorf" serve --db "$db" --read-db "$replica" --listen 127.0.0.1:0 --threads 2 \
         2>"$work/$name.err" &
     pids+=($!)
     for _ in $(seq 200); do
@@ -68,7 +110,7 @@ start_node() {
     printf -v "base_$name" '%s' "$base"
     ok "start-$name"
 }
-start_node a && start_node b || { finish; exit 1; }
+start_node a "$primary" && start_node b "$primary_b" || { finish; exit 1; }
 
 # A replica given without a PostgreSQL primary is a usage error, said before anything starts.
 expect_error read-db-needs-pg 2 "--read-db" -- "$dorf" serve --db "$work/x.dorf" --read-db "$replica"
