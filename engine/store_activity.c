@@ -55,17 +55,9 @@ static void column_copy(sql_stmt *stmt, int i, char *out, size_t size) {
 static dorf_status count_rows(struct sql_store *s, const char *table, size_t *out) {
     char sql[64];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s, sql, &stmt);
-    if (st != DORF_OK) {
-        return st;
-    }
-    if (sql_step(stmt) == SQL_ROW) {
-        *out = (size_t)sql_column_int64(stmt, 0);
-    } else {
-        st = sql_store_fail(s, "counting the platform's activity");
-    }
-    sql_finalize(stmt);
+    int64_t n = 0;
+    dorf_status st = sql_store_query_int64(s, sql, "counting the platform's activity", &n);
+    *out = n > 0 ? (size_t)n : 0;
     return st;
 }
 

@@ -912,20 +912,12 @@ static dorf_status copy_table(struct copy *cp, size_t i) {
 static dorf_status count_rows(struct copy *cp, struct sql_store *s, const char *table,
                               uint64_t *out) {
     char sql[128];
+    char what[96];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s, sql, &stmt);
-    if (st != DORF_OK) {
-        return st;
-    }
-    if (sql_step(stmt) == SQL_ROW) {
-        *out = (uint64_t)sql_column_int64(stmt, 0);
-    } else {
-        char what[96];
-        snprintf(what, sizeof what, "counting the rows of %s in the %s", table, side_name(cp, s));
-        st = sql_store_fail(s, what);
-    }
-    sql_finalize(stmt);
+    snprintf(what, sizeof what, "counting the rows of %s in the %s", table, side_name(cp, s));
+    int64_t n = 0;
+    dorf_status st = sql_store_query_int64(s, sql, what, &n);
+    *out = n > 0 ? (uint64_t)n : 0;
     return st;
 }
 

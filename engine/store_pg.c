@@ -285,21 +285,7 @@ static int pg_store_version(const dorf_store *store) {
 
 /* Runs a query of one integer; -1 when it returned no row. */
 static dorf_status query_int(struct sql_store *s, const char *sql, int64_t *out) {
-    sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s, sql, &stmt);
-    if (st != DORF_OK) {
-        return st;
-    }
-    int rc = sql_step(stmt);
-    if (rc == SQL_ROW) {
-        *out = sql_column_int64(stmt, 0);
-    } else if (rc == SQL_DONE) {
-        *out = -1;
-    } else {
-        st = sql_store_fail(s, "reading the schema");
-    }
-    sql_finalize(stmt);
-    return st;
+    return sql_store_query_int64(s, sql, "reading the schema", out);
 }
 
 /* The tables whose geometries a spatial (GiST) index serves, as SpatiaLite's R*Trees do. */

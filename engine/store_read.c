@@ -374,19 +374,7 @@ static dorf_status load_rows(struct sql_store *s, dorf_region *r) {
 
 /* Runs a query returning one number; *out stays 0 when the result is NULL. */
 static dorf_status query_number(struct sql_store *s, const char *sql, double *out) {
-    sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s, sql, &stmt);
-    if (st != DORF_OK) {
-        return st;
-    }
-    *out = 0;
-    if (sql_step(stmt) == SQL_ROW) {
-        *out = sql_column_double(stmt, 0);
-    } else {
-        st = sql_store_fail(s, "summarising the region");
-    }
-    sql_finalize(stmt);
-    return st;
+    return sql_store_query_double(s, sql, "summarising the region", out);
 }
 
 dorf_status sql_store_summarize(dorf_store *store, dorf_region_summary *out) {

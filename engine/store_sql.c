@@ -45,6 +45,41 @@ void sql_store_rollback(struct sql_store *s) {
     sql_rollback(s->conn);
 }
 
+/* Steps `sql` once; 1 with a row, 0 without, -1 after recording the failure as `what`. */
+static int first_row(struct sql_store *s, const char *sql, const char *what, sql_stmt **stmt) {
+    if (sql_store_prepare(s, sql, stmt) != DORF_OK) {
+        return -1;
+    }
+    int rc = sql_step(*stmt);
+    if (rc != SQL_ROW && rc != SQL_DONE) {
+        sql_store_fail(s, what);
+        return -1;
+    }
+    return rc == SQL_ROW;
+}
+
+dorf_status sql_store_query_int64(struct sql_store *s, const char *sql, const char *what,
+                                  int64_t *out) {
+    sql_stmt *stmt = NULL;
+    int row = first_row(s, sql, what, &stmt);
+    if (row >= 0) {
+        *out = row ? sql_column_int64(stmt, 0) : -1;
+    }
+    sql_finalize(stmt);
+    return row >= 0 ? DORF_OK : dorf_ctx_status(s->base.ctx);
+}
+
+dorf_status sql_store_query_double(struct sql_store *s, const char *sql, const char *what,
+                                   double *out) {
+    sql_stmt *stmt = NULL;
+    int row = first_row(s, sql, what, &stmt);
+    if (row >= 0) {
+        *out = row ? sql_column_double(stmt, 0) : 0;
+    }
+    sql_finalize(stmt);
+    return row >= 0 ? DORF_OK : dorf_ctx_status(s->base.ctx);
+}
+
 struct sql_store *sql_store_of(dorf_store *store) {
     if (!store) {
         return NULL;

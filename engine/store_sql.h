@@ -46,6 +46,16 @@ void sql_store_rollback(struct sql_store *s);
  */
 struct sql_store *sql_store_of(dorf_store *store);
 
+/*
+ * The first column of the first row of `sql` (no parameters): as an integer or a double, 0 for
+ * NULL, and -1 (the integer) or 0 (the double) when there is no row. A failure is recorded as
+ * `what` ("counting the parcels").
+ */
+dorf_status sql_store_query_int64(struct sql_store *s, const char *sql, const char *what,
+                                  int64_t *out);
+dorf_status sql_store_query_double(struct sql_store *s, const char *sql, const char *what,
+                                   double *out);
+
 /* Records the connection's last error as a DORF_EIO failure, prefixed by `what`. */
 dorf_status sql_store_fail(struct sql_store *s, const char *what);
 

@@ -270,19 +270,13 @@ static const char *const migrations[DORF_SCHEMA_VERSION] = {
 };
 
 static dorf_status query_int(struct sql_store *s, const char *sql, int *out) {
-    sql_stmt *stmt = NULL;
-    dorf_status st = sql_store_prepare(s, sql, &stmt);
-    if (st != DORF_OK) {
-        return st;
+    int64_t v = 0;
+    dorf_status st = sql_store_query_int64(s, sql, "reading the schema", &v);
+    if (st == DORF_OK && v < 0) {
+        st = dorf_fail(s->base.ctx, DORF_EIO, "%s: reading the schema: %s gave no row", s->path,
+                       sql);
     }
-    int rc = sql_step(stmt);
-    if (rc == SQL_ROW) {
-        *out = sql_column_int(stmt, 0);
-        st = DORF_OK;
-    } else {
-        st = sql_store_fail(s, "reading the schema");
-    }
-    sql_finalize(stmt);
+    *out = (int)v;
     return st;
 }
 

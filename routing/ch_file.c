@@ -243,18 +243,11 @@ dorf_status dorf_ch_load(dorf_ctx *ctx, const dorf_graph *graph, const char *pat
 dorf_status dorf_ch_open(dorf_ctx *ctx, const dorf_graph *graph, const char *db_path,
                          dorf_ch **out) {
     *out = NULL;
-    /* Beside a database file, or in the cache folder for PostgreSQL (dorf/store.h). */
     char path[4096];
-    char suffix[32];
-    snprintf(suffix, sizeof suffix, "%s.ch", dorf_mode_name(graph->mode));
-    dorf_status st = dorf_store_derived_path(ctx, db_path, suffix, path, sizeof path);
-    if (st == DORF_EINVAL) {
+    int cached = 0;
+    dorf_status st = graph_cache_path(ctx, db_path, graph->mode, "ch", path, sizeof path, &cached);
+    if (st != DORF_OK) {
         return st;
-    }
-    const int cached = st == DORF_OK;
-    if (!cached) {
-        dorf_log(ctx, DORF_LOG_WARN, "%s", dorf_ctx_errmsg(ctx));
-        dorf_ctx_clear_error(ctx);
     }
     st = cached ? dorf_ch_load(ctx, graph, path, out) : DORF_ENOTFOUND;
     if (st == DORF_OK || st == DORF_ENOMEM) {

@@ -417,21 +417,30 @@ dorf_status dorf_graph_load(dorf_ctx *ctx, const char *path, dorf_mode mode, uin
     return DORF_OK;
 }
 
-dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path, dorf_mode mode,
-                            dorf_graph **out) {
-    *out = NULL;
-    /* Beside a database file, or in the cache folder for PostgreSQL (dorf/store.h). */
-    char path[4096];
+dorf_status graph_cache_path(dorf_ctx *ctx, const char *db_path, dorf_mode mode, const char *ext,
+                             char *path, size_t size, int *cached) {
     char suffix[32];
-    snprintf(suffix, sizeof suffix, "%s.graph", dorf_mode_name(mode));
-    dorf_status st = dorf_store_derived_path(ctx, db_path, suffix, path, sizeof path);
+    snprintf(suffix, sizeof suffix, "%s.%s", dorf_mode_name(mode), ext);
+    dorf_status st = dorf_store_derived_path(ctx, db_path, suffix, path, size);
     if (st == DORF_EINVAL) {
         return st;
     }
-    const int cached = st == DORF_OK;
-    if (!cached) {
+    *cached = st == DORF_OK;
+    if (!*cached) {
         dorf_log(ctx, DORF_LOG_WARN, "%s", dorf_ctx_errmsg(ctx));
         dorf_ctx_clear_error(ctx);
+    }
+    return DORF_OK;
+}
+
+dorf_status dorf_graph_open(dorf_ctx *ctx, dorf_store *store, const char *db_path, dorf_mode mode,
+                            dorf_graph **out) {
+    *out = NULL;
+    char path[4096];
+    int cached = 0;
+    dorf_status st = graph_cache_path(ctx, db_path, mode, "graph", path, sizeof path, &cached);
+    if (st != DORF_OK) {
+        return st;
     }
     /* The fingerprint comes from counts, so a valid cache is used without loading the region. */
     uint64_t fingerprint = 0;

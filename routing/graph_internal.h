@@ -123,6 +123,15 @@ void graph_bind_arrays(dorf_graph *g);
  */
 dorf_status graph_mark_snappable(dorf_ctx *ctx, const dorf_graph *g, uint8_t *snappable);
 
+/*
+ * Where the cache file `<mode>.<ext>` ("graph", "ch") of the store at `db_path` lives
+ * (dorf_store_derived_path: beside a file, or in the cache folder for PostgreSQL), in path.
+ * *cached is 0, with a warning logged, when no cache folder can be had: the caller then
+ * builds without a cache. DORF_EINVAL (the path does not fit) is the only error.
+ */
+dorf_status graph_cache_path(dorf_ctx *ctx, const char *db_path, dorf_mode mode, const char *ext,
+                             char *path, size_t size, int *cached);
+
 /* Builds the snapping grid of a bound graph, over its snappable segments. */
 dorf_status graph_build_snap_grid(dorf_ctx *ctx, dorf_graph *g);
 

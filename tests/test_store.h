@@ -23,6 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "dorf/platform.h"
+#include "dorf/store.h"
 #include "sql.h"
 
 #define TEST_STORE_MAX 256
@@ -161,6 +164,24 @@ __attribute__((unused)) static long long test_store_query_int(const char *name, 
     sql_finalize(stmt);
     test_store_close(c);
     return v;
+}
+
+/*
+ * Creates an account `email` with `roles` (named "Name of EMAIL", created at 1000, with a
+ * placeholder password hash) and returns its id; a failure fails the running test.
+ */
+__attribute__((unused)) static int64_t test_store_add_user(dorf_store *s, const char *email,
+                                                           unsigned roles) {
+    dorf_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.email, sizeof u.email, "%s", email);
+    snprintf(u.name, sizeof u.name, "Name of %s", email);
+    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$not-a-real-hash");
+    u.roles = roles;
+    u.created_at = 1000;
+    int64_t id = 0;
+    CHECK_EQ_INT(dorf_store_user_create(s, &u, &id), DORF_OK);
+    return id;
 }
 
 /* Removes every database the run made (files and their WAL, or schemas). */

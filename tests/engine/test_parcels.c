@@ -28,19 +28,6 @@ static dorf_store *open_store(dorf_ctx *ctx, const char *name, unsigned flags) {
     return s;
 }
 
-static int64_t make_user(dorf_store *s, const char *email, unsigned roles) {
-    dorf_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.name, sizeof u.name, "Name of %s", email);
-    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$not-a-real-hash");
-    u.roles = roles;
-    u.created_at = 1000;
-    int64_t id = 0;
-    CHECK_EQ_INT(dorf_store_user_create(s, &u, &id), DORF_OK);
-    return id;
-}
-
 /* Runs SQL on a connection of the test's own (the marketplace's part of the set-up). */
 static void sql(const char *name, const char *text) {
     sql_conn *c = test_store_connect(test_store_location(name));
@@ -83,9 +70,9 @@ static void add_shop_and_parcels(const char *name, int64_t owner, int64_t citize
 static void test_a_parcel_goes_from_open_to_delivered_with_its_order(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "life.dorf", DORF_STORE_CREATE);
-    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
-    int64_t vol = make_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t shop = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    int64_t vol = test_store_add_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
     add_shop_and_parcels("life.dorf", shop, citizen, 1);
 
     dorf_arena *arena = dorf_arena_new();
@@ -126,10 +113,10 @@ static void test_a_parcel_goes_from_open_to_delivered_with_its_order(void) {
 static void test_illegal_moves_are_refused_and_change_nothing(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "illegal.dorf", DORF_STORE_CREATE);
-    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
-    int64_t vol = make_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
-    int64_t other = make_user(s, "other@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t shop = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    int64_t vol = test_store_add_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t other = test_store_add_user(s, "other@x.org", DORF_ROLE_VOLUNTEER);
     add_shop_and_parcels("illegal.dorf", shop, citizen, 2);
 
     /* Open parcels cannot be picked up, delivered or released. */
@@ -178,10 +165,10 @@ static void test_illegal_moves_are_refused_and_change_nothing(void) {
 static void test_claiming_several_takes_all_or_none(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "all.dorf", DORF_STORE_CREATE);
-    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
-    int64_t vol = make_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
-    int64_t other = make_user(s, "other@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t shop = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    int64_t vol = test_store_add_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t other = test_store_add_user(s, "other@x.org", DORF_ROLE_VOLUNTEER);
     add_shop_and_parcels("all.dorf", shop, citizen, 4);
     CHECK_EQ_INT(dorf_store_parcel_claim(s, other, 3, 2000), DORF_OK);
 
@@ -207,8 +194,8 @@ static void test_claiming_several_takes_all_or_none(void) {
 static void test_lists_filter_by_box_and_radius_and_sort_by_distance(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "geo.dorf", DORF_STORE_CREATE);
-    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    int64_t shop = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
     add_shop_and_parcels("geo.dorf", shop, citizen, 5); /* pickups at lon 11.581 .. 11.585 */
     dorf_arena *arena = dorf_arena_new();
     dorf_parcel *list = NULL;
@@ -252,8 +239,8 @@ static void test_lists_filter_by_box_and_radius_and_sort_by_distance(void) {
 static void test_availability_is_checked_and_private(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "avail.dorf", DORF_STORE_CREATE);
-    int64_t vol = make_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
-    int64_t other = make_user(s, "other@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t vol = test_store_add_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t other = test_store_add_user(s, "other@x.org", DORF_ROLE_VOLUNTEER);
     dorf_availability a = {0};
     a.volunteer_id = vol;
     snprintf(a.mode, sizeof a.mode, "bike");
@@ -346,14 +333,14 @@ static void *racer_main(void *arg) {
 static void test_of_concurrent_claims_exactly_one_wins(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "race.dorf", DORF_STORE_CREATE);
-    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    int64_t shop = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
     struct race race;
     memset(&race, 0, sizeof race);
     for (int i = 0; i < THREADS; i++) {
         char email[64];
         snprintf(email, sizeof email, "vol%d@x.org", i);
-        race.volunteers[i] = make_user(s, email, DORF_ROLE_VOLUNTEER);
+        race.volunteers[i] = test_store_add_user(s, email, DORF_ROLE_VOLUNTEER);
     }
     add_shop_and_parcels("race.dorf", shop, citizen, TRIALS);
     pthread_barrier_init(&race.start, NULL, THREADS + 1);
@@ -444,8 +431,8 @@ static void *sweeper_main(void *arg) {
 static void test_volunteers_sweeping_over_the_same_parcels_take_each_exactly_once(void) {
     dorf_ctx *ctx = dorf_ctx_new();
     dorf_store *s = open_store(ctx, "sweep.dorf", DORF_STORE_CREATE);
-    int64_t shop = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    int64_t citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    int64_t shop = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    int64_t citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
     static struct sweeper sweepers[THREADS];
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, THREADS);
@@ -455,7 +442,7 @@ static void test_volunteers_sweeping_over_the_same_parcels_take_each_exactly_onc
         memset(&sweepers[i], 0, sizeof sweepers[i]);
         sweepers[i].start = &start;
         sweepers[i].index = i;
-        sweepers[i].volunteer = make_user(s, email, DORF_ROLE_VOLUNTEER);
+        sweepers[i].volunteer = test_store_add_user(s, email, DORF_ROLE_VOLUNTEER);
         sweepers[i].ctx = dorf_ctx_new();
         sweepers[i].store = open_store(sweepers[i].ctx, "sweep.dorf", 0);
     }

@@ -24,19 +24,6 @@ typedef struct fixture {
     int64_t mod;
 } fixture;
 
-static int64_t add_user(dorf_store *s, const char *email, unsigned roles) {
-    dorf_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.name, sizeof u.name, "Name of %s", email);
-    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$not-a-real-hash");
-    u.roles = roles;
-    u.created_at = 1000;
-    int64_t id = 0;
-    CHECK_EQ_INT(dorf_store_user_create(s, &u, &id), DORF_OK);
-    return id;
-}
-
 static fixture setup(const char *name) {
     fixture f;
     memset(&f, 0, sizeof f);
@@ -46,9 +33,9 @@ static fixture setup(const char *name) {
         fprintf(stderr, "  open: %s\n", dorf_ctx_errmsg(f.ctx));
         exit(1);
     }
-    f.anna = add_user(f.store, "anna@example.org", DORF_ROLE_CITIZEN);
-    f.bob = add_user(f.store, "bob@example.org", DORF_ROLE_CITIZEN);
-    f.mod = add_user(f.store, "mod@example.org", DORF_ROLE_MODERATOR);
+    f.anna = test_store_add_user(f.store, "anna@example.org", DORF_ROLE_CITIZEN);
+    f.bob = test_store_add_user(f.store, "bob@example.org", DORF_ROLE_CITIZEN);
+    f.mod = test_store_add_user(f.store, "mod@example.org", DORF_ROLE_MODERATOR);
     return f;
 }
 

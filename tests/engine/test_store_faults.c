@@ -251,19 +251,6 @@ static int64_t raw_int(const char *fmt, ...) {
     return v;
 }
 
-static int64_t make_user(dorf_store *s, const char *email, unsigned roles) {
-    dorf_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.name, sizeof u.name, "Name of %s", email);
-    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$not-a-real-hash");
-    u.roles = roles;
-    u.created_at = 1000;
-    int64_t id = 0;
-    CHECK_EQ_INT(dorf_store_user_create(s, &u, &id), DORF_OK);
-    return id;
-}
-
 static void make_fixture(struct fixture *fx) {
     memset(fx, 0, sizeof *fx);
     store_path = test_store_location("platform.dorf");
@@ -275,9 +262,9 @@ static void make_fixture(struct fixture *fx) {
         dorf_ctx_free(ctx);
         return;
     }
-    fx->shop_owner = make_user(s, "shop@x.org", DORF_ROLE_SHOP);
-    fx->citizen = make_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
-    fx->volunteer = make_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
+    fx->shop_owner = test_store_add_user(s, "shop@x.org", DORF_ROLE_SHOP);
+    fx->citizen = test_store_add_user(s, "citizen@x.org", DORF_ROLE_CITIZEN);
+    fx->volunteer = test_store_add_user(s, "vol@x.org", DORF_ROLE_VOLUNTEER);
     dorf_store_close(s);
     dorf_ctx_free(ctx);
 

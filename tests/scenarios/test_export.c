@@ -428,19 +428,6 @@ static void test_bad_options_are_refused_with_what_to_do(void) {
 
 /* ---- what the export reads from a store ---- */
 
-static int64_t add_user(dorf_store *s, const char *email, unsigned roles) {
-    dorf_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.email, sizeof u.email, "%s", email);
-    snprintf(u.name, sizeof u.name, "Name of %s", email);
-    snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$not-a-real-hash");
-    u.roles = roles;
-    u.created_at = 1000;
-    int64_t id = 0;
-    CHECK_EQ_INT(dorf_store_user_create(s, &u, &id), DORF_OK);
-    return id;
-}
-
 /*
  * Two orders (one delivered by a volunteer on a bike, one collected by a person who is then
  * erased) come back with their items, positions and states; the erased citizen is 0 and has
@@ -457,10 +444,10 @@ static void test_the_store_hands_the_export_its_activity_and_keeps_one_secret(vo
         dorf_ctx_free(ctx);
         return;
     }
-    int64_t owner = add_user(s, "owner@x.org", DORF_ROLE_SHOP);
-    int64_t anna = add_user(s, "anna@x.org", DORF_ROLE_CITIZEN);
-    int64_t bert = add_user(s, "bert@x.org", DORF_ROLE_CITIZEN);
-    int64_t vera = add_user(s, "vera@x.org", DORF_ROLE_VOLUNTEER);
+    int64_t owner = test_store_add_user(s, "owner@x.org", DORF_ROLE_SHOP);
+    int64_t anna = test_store_add_user(s, "anna@x.org", DORF_ROLE_CITIZEN);
+    int64_t bert = test_store_add_user(s, "bert@x.org", DORF_ROLE_CITIZEN);
+    int64_t vera = test_store_add_user(s, "vera@x.org", DORF_ROLE_VOLUNTEER);
     char sql[2048];
     snprintf(sql, sizeof sql,
              "INSERT INTO shop (id, osm_type, osm_id, owner_id, name, lon, lat, created_at)"
