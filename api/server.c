@@ -59,6 +59,9 @@ struct pool_slot {
 /* The PostgreSQL topic on which the nodes of one database tell each other of live updates. */
 #define NODES_TOPIC "dorf_events"
 
+/* The Retry-After of a 503 while the database does not answer. */
+#define DATABASE_RETRY_S 5
+
 /* How often a replica that stopped answering is tried again. */
 #define REPLICA_RETRY_MS 1000
 
@@ -136,7 +139,7 @@ struct request {
     unsigned status; /* as sent, for the log */
     size_t bytes;
     int64_t user_id;        /* 0: no session */
-    unsigned retry_after_s; /* sent as Retry-After with a 429 */
+    unsigned retry_after_s; /* sent as Retry-After with a 429 or 503 */
 };
 
 api_jobs *api_server_jobs(api_server *server) {
@@ -624,7 +627,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
     if (res->status == 401) {
         ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer") == MHD_YES;
     }
-    if (res->status == 429 && r->retry_after_s) {
+    if ((res->status == 429 || res->status == 503) && r->retry_after_s) {
         /* RFC 9110, 10.2.3: so that clients (and brute-force scripts) know the wait. */
         char secs[16];
         snprintf(secs, sizeof secs, "%u", r->retry_after_s);
@@ -787,6 +790,13 @@ static enum MHD_Result run_request(api_server *s, struct MHD_Connection *conn, s
         }
     } else {
         route->handler(&req, &res);
+    }
+    if (res.status == 500 && req.store && dorf_store_unreachable(req.store)) {
+        /* The database server is down or restarting, not the request broken: say so, and
+         * when to try again; the store reconnects on its next call (engine/sql.h). */
+        response_clear(&res);
+        api_error(&res, 503, "unavailable", "the database is not answering; try again shortly");
+        r->retry_after_s = DATABASE_RETRY_S;
     }
     if (res.status == 0) {
         fprintf(stderr, "dorf serve: %s %s: the handler gave no answer%s%s\n", r->method, r->path,
@@ -1223,7 +1233,10 @@ dorf_status dorf_server_start(dorf_ctx *ctx, const dorf_server_options *options,
         goto fail;
     }
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* Suspend/resume: an event stream with nothing to send gives its thread back (h_posts.c),
+     * and the ITC makes a resumed connection's thread take it up at once. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME;
     flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
     if (s->addr.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;

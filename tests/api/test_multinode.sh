@@ -6,8 +6,9 @@
 # competing claims through both give one winner, DorfFunk's live updates reach the clients of
 # both nodes (LISTEN/NOTIFY) once each, public reads come from the replica and keep answering
 # 200 while it is stopped and started. Node B reaches the primary through pgbouncer in session
-# mode (the pooling docs/scaling.md recommends), when pgbouncer is installed. Then checks that each node logged one line when its
-# reads left the replica and one when they came back, and that both stop cleanly on SIGTERM.
+# mode (the pooling docs/scaling.md recommends), when pgbouncer is installed. Then checks that
+# each node logged one line when its reads left the replica and one when they came back, that a restart of the primary answers 503
+# with Retry-After meanwhile and is reconnected, and that both stop cleanly on SIGTERM.
 # Stops and removes everything it started. Exit 77 (skipped) without PostgreSQL 15 + PostGIS.
 # Usage: test_multinode.sh path/to/dorf
 set -u
@@ -73,6 +74,7 @@ auth_file = $work/bouncer/users.txt
 pool_mode = session
 max_client_conn = 100
 default_pool_size = 12
+server_login_retry = 1
 logfile = $work/bouncer/pgbouncer.log
 pidfile = $work/bouncer/pgbouncer.pid
 EOF
@@ -117,6 +119,42 @@ expect_error read-db-needs-pg 2 "--read-db" -- "$dorf" serve --db "$work/x.dorf"
 
 python3 "$here/multinode_check.py" "$base_a" "$base_b" "$replica_port" "$scripts/pg-replica" \
     "$work/replica" && ok checks || fail checks "see above"
+
+# The primary restarted under the nodes: while it is down, what needs it answers 503 with
+# Retry-After (not 500), the replica keeps serving public reads; once it is back, every node
+# reconnects by itself.
+pg_ctl=(/usr/lib/postgresql/15/bin/pg_ctl -D "$work/primary/data")
+[[ $(id -u) == 0 ]] && pg_ctl=(runuser -u dorf-test -- "${pg_ctl[@]}")
+login='{"email":"nobody@example.org","password":"not-the-password"}'
+post_login() { # BASE -> "STATUS RETRY-AFTER"
+    curl -s -o /dev/null -D "$work/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+        -d "$login" "$1/api/login"
+    echo " $(grep -i '^retry-after:' "$work/headers" | tr -dc '0-9')"
+}
+if "${pg_ctl[@]}" -m fast stop >/dev/null 2>&1; then
+    read -r code retry <<<"$(post_login "$base_a")"
+    [[ $code == 503 && -n $retry ]] && ok primary-down-503 ||
+        fail primary-down-503 "login with the primary down: $code, Retry-After '$retry'"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base_b/api/news")
+    [[ $code == 200 ]] && ok primary-down-replica-reads || fail primary-down-replica-reads "$code"
+    "${pg_ctl[@]}" -l "$work/primary/restart.log" start >/dev/null 2>&1 ||
+        fail primary-restart "pg_ctl start: $(cat "$work/primary/restart.log")"
+    for name in a b; do
+        base_var=base_$name
+        code=
+        # /health asks the primary (logins would run into their rate limit while retrying).
+        for _ in $(seq 100); do
+            code=$(curl -s -o /dev/null -w '%{http_code}' "${!base_var}/health")
+            [[ $code == 200 ]] && break
+            sleep 0.1
+        done
+        read -r login_code _ <<<"$(post_login "${!base_var}")"
+        [[ $code == 200 && $login_code == 401 ]] && ok "primary-back-$name" ||
+            fail "primary-back-$name" "after the restart: /health $code, login $login_code"
+    done
+else
+    fail primary-restart "could not stop the primary"
+fi
 
 # Each node logged the switch to the primary and back once (A and B both read during the stop).
 for name in a b; do
