@@ -66,9 +66,14 @@ typedef struct api_response {
      * A streamed body (Server-Sent Events): when `stream` is set, the server answers with
      * libmicrohttpd's MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, ...) and ignores
      * json and text. The callback runs on a server thread after the handler has returned;
-     * it writes at most `max` bytes to `buf` and returns how many, 0 to be called again
-     * after a brief wait, or API_STREAM_END to end the body. `stream_free(stream_cls)` is
-     * called once when the response is destroyed (also when it was never sent).
+     * it writes at most `max` bytes to `buf` and returns how many, or API_STREAM_END to end
+     * the body, and must never block: that thread serves other connections too. When it has
+     * nothing to send it returns 0, having called MHD_suspend_connection(req->connection) and
+     * arranged for MHD_resume_connection to be called when it has (h_posts.c does both with
+     * an events hub waiter, events_hub.h); a 0 without suspending is called again at once, a
+     * busy loop. Nothing may resume the connection once the response is freed.
+     * `stream_free(stream_cls)` is called once when the response is destroyed (also when it
+     * was never sent).
      */
     size_t (*stream)(void *cls, uint64_t pos, char *buf, size_t max);
     void *stream_cls;

@@ -6,8 +6,16 @@
  * an event when a funk post or reply is created, and each open stream waits for the events
  * after the last one it has sent. The hub keeps the newest API_EVENTS_KEEP events in a ring
  * buffer with increasing ids (from 1), so a client that reconnects with Last-Event-ID gets
- * what it missed, as long as it is still kept. All functions are thread-safe (one mutex and
- * one condition variable).
+ * what it missed, as long as it is still kept. All functions are thread-safe (one mutex).
+ *
+ * A stream must not hold a server thread while it has nothing to send, so besides the
+ * blocking api_events_wait the hub offers waiters: a stream registers a wake-up callback
+ * once (api_events_waiter_new), and whenever it has nothing to send it arms its waiter
+ * (api_events_arm) and gives its thread back (libmicrohttpd: suspends its connection). The
+ * hub calls the callback once per arming: at the first wanted event, when the hub closes,
+ * or at the arming's timeout (the hub's own timer thread, which sleeps until the earliest
+ * timeout; the stream uses it for its keepalive). The stream then polls with
+ * api_events_wait(..., 0, ...) and arms again.
  */
 #ifndef DORF_API_EVENTS_HUB_H
 #define DORF_API_EVENTS_HUB_H
@@ -67,6 +75,40 @@ typedef struct api_events_filter {
  */
 int api_events_wait(api_events_hub *hub, uint64_t *after, const api_events_filter *filter,
                     unsigned timeout_ms, char **out, size_t *out_len);
+
+/* One registered wake-up (api_events_waiter_new). */
+typedef struct api_events_waiter api_events_waiter;
+
+/*
+ * The wake-up callback. It runs on whichever thread published, closed the hub or ran the
+ * timer, with the hub's lock held: it must be quick and must not call the hub (resuming a
+ * libmicrohttpd connection is fine).
+ */
+typedef void (*api_events_wake_fn)(void *cls);
+
+/*
+ * Registers a waiter that calls wake(cls) when armed and woken. Returns NULL when out of
+ * memory. Free it with api_events_waiter_free before `cls` goes away.
+ */
+api_events_waiter *api_events_waiter_new(api_events_hub *hub, api_events_wake_fn wake, void *cls);
+
+/*
+ * Unregisters and frees the waiter. Once it returns, its callback runs no more and is not
+ * running (a callback in progress on another thread is waited for, since it holds the
+ * lock). Accepts NULL.
+ */
+void api_events_waiter_free(api_events_waiter *waiter);
+
+/*
+ * Arms the waiter: its callback will run once, at the first event published with an id above
+ * `after` that passes `filter` (borrowed until the callback ran or the waiter is freed; NULL:
+ * every event), when the hub is closed, or after timeout_ms (0: no timeout), whichever comes
+ * first; then the waiter is unarmed again. Arming an armed waiter replaces the arming.
+ * Returns 0 when armed; 1, not armed, when a wanted event above `after` is already kept (it
+ * came after the caller's last poll: poll again); -1, not armed, when the hub is closed.
+ */
+int api_events_arm(api_events_waiter *waiter, uint64_t after, const api_events_filter *filter,
+                   unsigned timeout_ms);
 
 /*
  * The server's hub (server.c creates it at start, closes it before stopping libmicrohttpd

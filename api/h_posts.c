@@ -33,8 +33,9 @@
 #define MAX_RADIUS_M 500000.0
 #define ICAL_MAX_EVENTS 1000
 #define ICAL_PAST_S ((int64_t)90 * 86400) /* the feed shows events ended up to 90 days ago */
-#define STREAM_WAIT_MS 500    /* how long one call of the stream callback waits for events */
-#define STREAM_KEEPALIVE_S 15 /* a comment line this often keeps idle connections open */
+/* A comment line this often keeps idle connections open and finds clients that went away;
+ * DORF_STREAM_KEEPALIVE_S (1 to 3600) changes it, for tests (docs/api.md). */
+#define STREAM_KEEPALIVE_S 15
 
 static int moderates(const api_request *req) {
     return req->user && (req->user->roles & MODERATORS);
@@ -730,23 +731,86 @@ static void h_user_unblock(api_request *req, api_response *res) {
     set_block(req, res, 0);
 }
 
-/* One open event stream: what it has sent and what is waiting to go out. */
+/*
+ * One open event stream: what it has sent and what is waiting to go out.
+ *
+ * A stream never waits on a server thread: when it has nothing to send, stream_read arms the
+ * stream's hub waiter and suspends the connection (libmicrohttpd then leaves it out of its
+ * polling), and the waiter's callback resumes it at the next event for the stream, when the
+ * hub closes, or when the keepalive is due. A keepalive written to a client that went away
+ * fails, which closes the connection and frees the stream; stream_free unregisters the waiter
+ * first, so the connection is never resumed after it is gone (events_hub.h).
+ */
 typedef struct stream {
     api_events_hub *hub;
+    api_events_waiter *waiter;
+    struct MHD_Connection *connection;
     uint64_t after;
     char channel[16];
     int64_t *blocked;
     size_t blocked_count;
+    api_events_filter filter; /* points into the above; the waiter borrows it while armed */
     char *pending;
     size_t pending_len;
     size_t pending_at;
-    time_t last_write; /* CLOCK_MONOTONIC seconds */
+    int64_t last_write_ms; /* CLOCK_MONOTONIC */
+    int64_t keepalive_ms;
 } stream;
 
-static time_t mono_s(void) {
+static int64_t mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t stream_keepalive_ms(void) {
+    const char *v = getenv("DORF_STREAM_KEEPALIVE_S");
+    char *end = NULL;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (v && end != v && *end == '\0' && n >= 1 && n <= 3600) {
+        return (int64_t)n * 1000;
+    }
+    return (int64_t)STREAM_KEEPALIVE_S * 1000;
+}
+
+/* The waiter's callback (under the hub's lock): hand the connection back to its thread. */
+static void stream_wake(void *cls) {
+    stream *s = cls;
+    MHD_resume_connection(s->connection);
+}
+
+/* The next text to send into s->pending; 1 when there is some, 0 after suspending, -1: end. */
+static int stream_next(stream *s) {
+    for (;;) {
+        char *text = NULL;
+        size_t len = 0;
+        int r = api_events_wait(s->hub, &s->after, &s->filter, 0, &text, &len);
+        if (r < 0) {
+            return -1;
+        }
+        int64_t idle_ms = mono_ms() - s->last_write_ms;
+        if (r == 0 && idle_ms >= s->keepalive_ms) {
+            if (!(text = dorf_strdup(": keepalive\n\n"))) {
+                return -1;
+            }
+            len = strlen(text);
+        }
+        if (text) {
+            s->pending = text;
+            s->pending_len = len;
+            return 1;
+        }
+        int armed =
+            api_events_arm(s->waiter, s->after, &s->filter, (unsigned)(s->keepalive_ms - idle_ms));
+        if (armed < 0) {
+            return -1;
+        }
+        if (armed == 0) {
+            MHD_suspend_connection(s->connection);
+            return 0;
+        }
+        /* An event came between the poll and the arming: poll again. */
+    }
 }
 
 static size_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -756,25 +820,10 @@ static size_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
         dorf_free(s->pending);
         s->pending = NULL;
         s->pending_len = s->pending_at = 0;
-        api_events_filter f = {s->channel, s->blocked, s->blocked_count};
-        char *text = NULL;
-        size_t len = 0;
-        int r = api_events_wait(s->hub, &s->after, &f, STREAM_WAIT_MS, &text, &len);
-        if (r < 0) {
-            return API_STREAM_END;
+        int r = stream_next(s);
+        if (r <= 0) {
+            return r < 0 ? API_STREAM_END : 0;
         }
-        if (r == 0) {
-            if (mono_s() - s->last_write < STREAM_KEEPALIVE_S) {
-                return 0;
-            }
-            text = dorf_strdup(": keepalive\n\n");
-            if (!text) {
-                return 0;
-            }
-            len = strlen(text);
-        }
-        s->pending = text;
-        s->pending_len = len;
     }
     size_t n = s->pending_len - s->pending_at;
     if (n > max) {
@@ -782,13 +831,14 @@ static size_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     }
     memcpy(buf, s->pending + s->pending_at, n);
     s->pending_at += n;
-    s->last_write = mono_s();
+    s->last_write_ms = mono_ms();
     return n;
 }
 
 static void stream_free(void *cls) {
     stream *s = cls;
     if (s) {
+        api_events_waiter_free(s->waiter);
         dorf_free(s->blocked);
         dorf_free(s->pending);
         dorf_free(s);
@@ -802,12 +852,16 @@ static void h_funk_stream(api_request *req, api_response *res) {
     }
     api_events_hub *hub = api_server_events(req->server);
     stream *s = dorf_calloc(1, sizeof *s);
-    if (!hub || !s) {
-        dorf_free(s);
+    if (s && hub && req->connection) {
+        s->hub = hub;
+        s->connection = req->connection;
+        s->waiter = api_events_waiter_new(hub, stream_wake, s);
+    }
+    if (!s || !s->waiter) {
+        stream_free(s);
         api_error(res, 503, "unavailable", "live updates are not available");
         return;
     }
-    s->hub = hub;
     snprintf(s->channel, sizeof s->channel, "%s", channel);
     /* Resume after the last event the client saw (EventSource sends Last-Event-ID). */
     const char *last =
@@ -827,10 +881,12 @@ static void h_funk_stream(api_request *req, api_response *res) {
         store_failed(req, res, st);
         return;
     }
+    s->filter = (api_events_filter){s->channel, s->blocked, s->blocked_count};
+    s->keepalive_ms = stream_keepalive_ms();
     /* The first bytes tell the browser how soon to reconnect and let curl -N see a start. */
     s->pending = dorf_strdup("retry: 3000\n: connected\n\n");
     s->pending_len = s->pending ? strlen(s->pending) : 0;
-    s->last_write = mono_s();
+    s->last_write_ms = mono_ms();
     res->status = 200;
     res->content_type = "text/event-stream";
     res->stream = stream_read;
