@@ -6,7 +6,8 @@
 # and their connections closed; SIGTERM with streams open exits 0 promptly.
 # Before streams suspended their connections (api/h_posts.c, events_hub.h), each stream's
 # callback blocked its thread for 500 ms at a time and the GETs here took seconds.
-# Usage: test_streams.sh path/to/dorf
+# Usage: test_streams.sh path/to/dorf   (DORF_TEST_THREADS=1 runs the server without a thread
+# pool, where libmicrohttpd's single thread serves everything: it passes there too)
 set -u
 dorf=$1
 data=${DORF_TEST_DATA:-$(dirname "$0")/../data}
@@ -23,7 +24,7 @@ streams=20
 keepalive_s=2
 "$dorf" import --quiet --db "$work/v.dorf" "$data/village.osm" || fail setup "import failed"
 DORF_STREAM_KEEPALIVE_S=$keepalive_s "$dorf" serve --db "$work/v.dorf" --listen 127.0.0.1:0 \
-    --threads 2 2>"$work/err" &
+    --threads "${DORF_TEST_THREADS:-2}" 2>"$work/err" &
 pid=$!
 pids+=("$pid")
 base=
