@@ -18,8 +18,8 @@
  * idx_map_feature_geom), then tested exactly: a place lies in the box, a line or area meets it.
  *
  * Strings and arrays of the results are allocated from an arena the caller passes and frees.
- * Times are seconds since the epoch (UTC). Implemented for the SpatiaLite store
- * (store_sqlite_features.c); other stores answer DORF_EINVAL.
+ * Times are seconds since the epoch (UTC). Both stores implement it (store_features.c); on
+ * PostGIS a page is one statement, with the count of all matches taken in the same query.
  */
 #ifndef DORF_FEATURES_H
 #define DORF_FEATURES_H

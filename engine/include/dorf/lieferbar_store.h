@@ -14,8 +14,8 @@
  * Object-level access is part of the contract: a parcel or availability that is not the
  * caller's answers DORF_ENOTFOUND, so nobody learns which ids exist. Times are seconds since
  * the epoch (UTC), positions WGS84 lon/lat in degrees. Lists take the map-aware query of
- * dorf/market.h (dorf_geo_query) and allocate from the caller's arena. Only the SpatiaLite
- * store keeps these so far; other stores answer DORF_EINVAL.
+ * dorf/market.h (dorf_geo_query) and allocate from the caller's arena. Both stores keep them
+ * (store_parcels.c).
  */
 #ifndef DORF_LIEFERBAR_STORE_H
 #define DORF_LIEFERBAR_STORE_H

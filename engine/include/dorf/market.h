@@ -22,8 +22,7 @@
  *
  * Lists and records that hold strings are allocated from an arena the caller passes and frees.
  * Money is in euro cents, positions are WGS84 lon/lat in degrees, times are seconds since the
- * epoch (UTC). All of it is stored only by the SpatiaLite store so far; other stores answer
- * DORF_EINVAL.
+ * epoch (UTC). Both stores keep it (store_shops.c, store_products.c, store_orders.c).
  */
 #ifndef DORF_MARKET_H
 #define DORF_MARKET_H

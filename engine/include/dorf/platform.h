@@ -5,7 +5,7 @@
  * The platform lives in the region's database beside the region, in tables the import never
  * touches, so re-importing the region keeps every account, shop and order. Places are referred
  * to by their OpenStreetMap type and id, which survive a re-import; row ids do not.
- * Times are seconds since the epoch (UTC). All SQL is in the store modules (store_sqlite_*.c).
+ * Times are seconds since the epoch (UTC). All SQL is in the store modules (engine/store_*.c).
  */
 #ifndef DORF_PLATFORM_H
 #define DORF_PLATFORM_H

@@ -9,7 +9,7 @@
  * leave out replies, hidden posts (except for moderators) and posts by authors the viewer
  * has blocked. Text is stored and returned byte for byte. Positions are WGS84 lon/lat in
  * degrees; distances are metres on a sphere of radius 6,371,008.8 m. Times are seconds since
- * the epoch (UTC). Implemented for the SpatiaLite store only (store_sqlite_posts.c).
+ * the epoch (UTC). Both stores keep them (store_posts.c).
  */
 #ifndef DORF_POSTS_H
 #define DORF_POSTS_H
