@@ -213,7 +213,7 @@ static struct route_job *new_job(size_t count) {
 static void add_parcel(struct route_job *job, const dorf_parcel *p) {
     struct route_parcel *rp = &job->parcels[job->count++];
     rp->p = *p;
-    snprintf(rp->shop_name, sizeof rp->shop_name, "%s", p->shop_name ? p->shop_name : "");
+    api_copy_utf8(rp->shop_name, sizeof rp->shop_name, p->shop_name ? p->shop_name : "");
     rp->p.shop_name = NULL;
 }
 

@@ -142,6 +142,21 @@ static int absent(const api_request *req, const char *key, unsigned flags, api_r
     return -1;
 }
 
+char *api_copy_utf8(char *out, size_t size, const char *text) {
+    size_t n = strlen(text);
+    if (n >= size) {
+        n = size - 1;
+        /* text[n] is the first byte left out: if it continues a character, that character
+           starts before the cut and must go too (at most 3 continuation bytes in UTF-8). */
+        for (int k = 0; k < 3 && n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80; k++) {
+            n--;
+        }
+    }
+    memcpy(out, text, n);
+    out[n] = '\0';
+    return out;
+}
+
 int api_body_object(const api_request *req, api_response *res) {
     if (!req->body || !json_is_object(req->body)) {
         api_error(res, 400, "bad_request", "the body must be a JSON object");

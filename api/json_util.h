@@ -24,6 +24,13 @@ enum api_field_flags {
     API_PLAIN_TEXT = 1u << 2,  /* strings: no control characters (nor NUL) anywhere */
 };
 
+/*
+ * Copies the UTF-8 text `text` into out (size > 0 bytes, always terminated); a text that does
+ * not fit is cut before the character that would not fit whole, never inside it, so that the
+ * copy stays valid UTF-8 (jansson refuses anything else). Returns out.
+ */
+char *api_copy_utf8(char *out, size_t size, const char *text);
+
 /* The body must be a JSON object: else 400 "bad_request". */
 int api_body_object(const api_request *req, api_response *res);
 
