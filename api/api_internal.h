@@ -78,6 +78,14 @@ typedef struct api_response {
     size_t (*stream)(void *cls, uint64_t pos, char *buf, size_t max);
     void *stream_cls;
     void (*stream_free)(void *cls);
+    /*
+     * A file as the body, when `file_open` is set: libmicrohttpd sends `file_size` bytes of
+     * `file_fd` from offset 0 (with sendfile where it can) instead of a copy in memory. The
+     * response owns the descriptor from then on and closes it once sent or discarded.
+     */
+    int file_open;
+    int file_fd;
+    uint64_t file_size;
 } api_response;
 
 /* Returned by api_response.stream to end the body (like MHD_CONTENT_READER_END_OF_STREAM). */

@@ -27,7 +27,6 @@
 #include "routes.h"
 
 #define EXPORT_ID_HEX 32
-#define MAX_EXPORT_FILE_BYTES (512u << 20) /* served from memory: a region's export is far less */
 
 struct export_job {
     dorf_export_options opt;
@@ -194,29 +193,11 @@ static void get_export_file(api_request *req, api_response *res) {
         api_error(res, 404, "not_found", "no such export file");
         return;
     }
-    if ((uint64_t)sb.st_size > MAX_EXPORT_FILE_BYTES) {
-        close(fd);
-        api_error(res, 500, "internal", "the file is too large to serve; fetch it on the server");
-        return;
-    }
-    char *data = malloc((size_t)sb.st_size + 1);
-    size_t got = 0;
-    while (data && got < (size_t)sb.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)sb.st_size - got);
-        if (n <= 0) {
-            break;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!data || got != (size_t)sb.st_size) {
-        free(data);
-        api_error(res, 500, "internal", "cannot read the file");
-        return;
-    }
+    /* Sent from the descriptor, never read into memory: exports of years can be large. */
     res->status = 200;
-    res->text = data;
-    res->text_size = got;
+    res->file_open = 1;
+    res->file_fd = fd;
+    res->file_size = (uint64_t)sb.st_size;
     res->content_type = content_type_of(file);
 }
 

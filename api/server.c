@@ -315,6 +315,9 @@ static int replica_may_answer(const api_route *route, const struct request *r) {
 static void response_clear(api_response *res) {
     json_decref(res->json);
     free(res->text);
+    if (res->file_open) {
+        close(res->file_fd);
+    }
     if (res->stream && res->stream_free) {
         res->stream_free(res->stream_cls);
     }
@@ -567,6 +570,22 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         res->text = NULL;
         if (!resp) {
             return MHD_NO;
+        }
+    } else if (res->file_open) {
+        /* From here on libmicrohttpd owns the descriptor (closed when the response goes). */
+        res->file_open = 0;
+        resp = MHD_create_response_from_fd64(res->file_size, res->file_fd);
+        json_decref(res->json);
+        res->json = NULL;
+        free(res->text);
+        res->text = NULL;
+        if (!resp) {
+            close(res->file_fd);
+            return MHD_NO;
+        }
+        len = (size_t)res->file_size;
+        if (!type) {
+            type = "application/octet-stream";
         }
     } else if (res->json) {
         /* 15 significant digits: coordinates as given, not 49.950000000000003. */
