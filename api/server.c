@@ -979,6 +979,15 @@ static size_t unescape_keep_nul(void *cls, struct MHD_Connection *conn, char *te
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
+    /* A client that left while its body was being sent (a closed live-update stream, a
+       download given up) is how connections end, not something for an operator to read. */
+    static const char *const client_left[] = {"Failed to send the chunked response body",
+                                              "Failed to send the response body"};
+    for (size_t i = 0; i < sizeof client_left / sizeof client_left[0]; i++) {
+        if (strncmp(fmt, client_left[i], strlen(client_left[i])) == 0) {
+            return;
+        }
+    }
     fputs("dorf serve: libmicrohttpd: ", stderr);
     vfprintf(stderr, fmt, ap);
 }
