@@ -205,17 +205,37 @@ static void where_server(const PGconn *conn, char *out, size_t size) {
              db ? db : "");
 }
 
+/* Forgets the server-side prepared statements: they live only as long as the session. */
+static void forget_prepared(pg_conn *c) {
+    for (size_t i = 0; i < c->prepared_count; i++) {
+        dorf_free(c->prepared[i].key);
+    }
+    c->prepared_count = 0;
+}
+
 static void connection_lost(pg_conn *c) {
     char where[300];
     where_server(c->conn, where, sizeof where);
     set_error(c, SQL_ERR_CONNECTION,
               "lost the connection to PostgreSQL at %s (%s); it is retried on the next call", where,
               PQerrorMessage(c->conn));
-    /* The server's prepared statements went with the session. */
-    for (size_t i = 0; i < c->prepared_count; i++) {
-        dorf_free(c->prepared[i].key);
+    forget_prepared(c);
+}
+
+/* The SQLite-style result code of a failure of `kind`. */
+static int code_of(sql_error_kind kind) {
+    switch (kind) {
+    case SQL_ERR_UNIQUE:
+    case SQL_ERR_FOREIGN_KEY:
+    case SQL_ERR_CHECK:
+        return SQLITE_CONSTRAINT;
+    case SQL_ERR_BUSY:
+        return SQLITE_BUSY;
+    case SQL_ERR_NOMEM:
+        return SQLITE_NOMEM;
+    default:
+        return SQL_ERROR;
     }
-    c->prepared_count = 0;
 }
 
 /* Records a failed result's message and kind; returns the SQLite-style code for it. */
@@ -232,15 +252,12 @@ static int result_error(pg_conn *c, const PGresult *res) {
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
     sql_error_kind kind = SQL_ERR_OTHER;
-    int rc = SQL_ERROR;
     if (state && strncmp(state, "23", 2) == 0) {
-        rc = SQLITE_CONSTRAINT;
         kind = strcmp(state, "23505") == 0   ? SQL_ERR_UNIQUE
                : strcmp(state, "23503") == 0 ? SQL_ERR_FOREIGN_KEY
                                              : SQL_ERR_CHECK;
     } else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                          strcmp(state, "55P03") == 0)) {
-        rc = SQLITE_BUSY;
         kind = SQL_ERR_BUSY;
     }
     if (msg) {
@@ -248,7 +265,7 @@ static int result_error(pg_conn *c, const PGresult *res) {
     } else {
         set_error(c, kind, "%s%s", PQerrorMessage(c->conn), NULL);
     }
-    return rc;
+    return code_of(kind);
 }
 
 static void quiet_notices(void *arg, const char *message) {
@@ -275,8 +292,8 @@ static int ensure_connected(pg_conn *c) {
         connection_lost(c);
         return -1;
     }
-    connection_lost(c); /* forget the old session's prepared statements */
-    c->error_kind = SQL_ERR_NONE;
+    forget_prepared(c);
+    c->error_kind = SQL_ERR_NONE; /* the loss is over: the next failure is news */
     c->errmsg[0] = '\0';
     PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
     return 0;
@@ -315,9 +332,7 @@ void pg_close(pg_conn *c) {
     if (!c) {
         return;
     }
-    for (size_t i = 0; i < c->prepared_count; i++) {
-        dorf_free(c->prepared[i].key);
-    }
+    forget_prepared(c);
     dorf_free(c->prepared);
     PQfinish(c->conn);
     dorf_free(c);
@@ -387,10 +402,7 @@ int64_t pg_last_insert_rowid(pg_conn *c) {
 int pg_exec(pg_conn *c, const char *sql) {
     PGresult *res = run_simple(c, sql);
     if (!res) {
-        return c->error_kind == SQL_ERR_UNIQUE || c->error_kind == SQL_ERR_FOREIGN_KEY ||
-                       c->error_kind == SQL_ERR_CHECK
-                   ? SQLITE_CONSTRAINT
-                   : SQL_ERROR;
+        return code_of(c->error_kind);
     }
     PQclear(res);
     return SQL_OK;
@@ -788,9 +800,7 @@ static int execute(pg_stmt *st) {
     }
     const char *name = prepared_name(st, types);
     if (!name) {
-        return c->error_kind == SQL_ERR_NONE
-                   ? SQL_ERROR
-                   : (c->error_kind == SQL_ERR_BUSY ? SQLITE_BUSY : SQL_ERROR);
+        return code_of(c->error_kind);
     }
     PGresult *res = call_exec_prepared(c, name, st->sql, n, types, values, lengths, formats);
     ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
