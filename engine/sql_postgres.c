@@ -132,7 +132,7 @@ static int fault_before_call(pg_conn *c);
  * Connection refused\n\tIs the server running ..."): a log line and the CLI's one-line
  * errors keep them on one, each run of white space with a line break in it as one space.
  */
-static void one_line(char *text) {
+void pg_one_line(char *text) {
     char *out = text;
     for (const char *p = text; *p;) {
         if (*p == '\n' || ((*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\t'))) {
@@ -153,7 +153,7 @@ static void set_error(pg_conn *c, sql_error_kind kind, const char *fmt, const ch
                       const char *b) {
     c->error_kind = kind;
     snprintf(c->errmsg, sizeof c->errmsg, fmt, a ? a : "", b ? b : "");
-    one_line(c->errmsg);
+    pg_one_line(c->errmsg);
 }
 
 #ifdef DORF_FAULT_INJECTION
@@ -268,7 +268,7 @@ static int result_error(pg_conn *c, const PGresult *res) {
     return code_of(kind);
 }
 
-static void quiet_notices(void *arg, const char *message) {
+void pg_quiet_notices(void *arg, const char *message) {
     (void)arg;
     (void)message;
 }
@@ -295,7 +295,7 @@ static int ensure_connected(pg_conn *c) {
     forget_prepared(c);
     c->error_kind = SQL_ERR_NONE; /* the loss is over: the next failure is news */
     c->errmsg[0] = '\0';
-    PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
+    PQsetNoticeProcessor(c->conn, pg_quiet_notices, NULL);
     return 0;
 }
 
@@ -312,12 +312,12 @@ pg_conn *pg_connect(const char *conninfo, char *err, size_t err_size) {
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
         const char *why = c->conn ? PQerrorMessage(c->conn) : "out of memory";
         snprintf(err, err_size, "cannot connect to PostgreSQL: %s", why);
-        one_line(err);
+        pg_one_line(err);
         PQfinish(c->conn);
         dorf_free(c);
         return NULL;
     }
-    PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
+    PQsetNoticeProcessor(c->conn, pg_quiet_notices, NULL);
     c->prepared = dorf_calloc(PREPARED_MAX, sizeof *c->prepared);
     if (!c->prepared) {
         snprintf(err, err_size, "out of memory");

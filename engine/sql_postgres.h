@@ -42,6 +42,15 @@ int pg_copy_begin(pg_conn *c, const char *sql);
 int pg_copy_put(pg_conn *c, const char *data, size_t len);
 int pg_copy_end(pg_conn *c, const char *abort_reason);
 
+/*
+ * libpq's multi-line messages made one line, in place: each run of white space with a line
+ * break or tab in it becomes one space, or nothing at the end.
+ */
+void pg_one_line(char *text);
+
+/* A notice processor that drops the server's notices (set on every connection dorf makes). */
+void pg_quiet_notices(void *arg, const char *message);
+
 /* Binding kinds for pg_bind. */
 enum { PG_BIND_NULL, PG_BIND_INT64, PG_BIND_DOUBLE, PG_BIND_TEXT, PG_BIND_BLOB };
 

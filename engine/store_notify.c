@@ -25,6 +25,7 @@
 
 #include "dorf/alloc.h"
 #include "dorf/notify.h"
+#include "sql_postgres.h"
 #include "store_sql.h"
 
 #define RETRY_FIRST_MS 200
@@ -108,20 +109,7 @@ static int64_t mono_ms(void) {
 static void conn_error(PGconn *conn, const char *fallback, char *out, size_t size) {
     const char *why = conn ? PQerrorMessage(conn) : NULL;
     snprintf(out, size, "%s", why && *why ? why : fallback);
-    size_t n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) {
-        out[--n] = '\0';
-    }
-    for (char *p = out; *p; p++) {
-        if (*p == '\n' || *p == '\t') {
-            *p = ' ';
-        }
-    }
-}
-
-static void quiet_notices(void *arg, const char *message) {
-    (void)arg;
-    (void)message;
+    pg_one_line(out);
 }
 
 /* Waits up to ms for the stop pipe; 1 when stopping. */
@@ -191,7 +179,7 @@ static int connect_and_listen(dorf_notify_listener *l, char *why, size_t why_siz
         return -1;
     }
     /* The server's last words on a killed connection come as a notice: LOST reports it. */
-    PQsetNoticeProcessor(conn, quiet_notices, NULL);
+    PQsetNoticeProcessor(conn, pg_quiet_notices, NULL);
     char sql[96];
     snprintf(sql, sizeof sql, "LISTEN %s", l->topic);
     PGresult *res = PQexec(conn, sql);
