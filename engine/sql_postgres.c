@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "dorf/alloc.h"
+#include "fnv.h"
 
 /* Type OIDs from PostgreSQL's catalog (pg_type.dat); stable across versions. */
 enum {
@@ -700,14 +701,6 @@ int pg_clear_bindings(pg_stmt *st) {
     return SQL_OK;
 }
 
-static uint64_t fnv1a(const char *p, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    }
-    return h;
-}
-
 static Oid param_type(int kind) {
     switch (kind) {
     case PG_BIND_INT64:
@@ -740,7 +733,7 @@ static const char *prepared_name(pg_stmt *st, const Oid *types) {
     if (st->nparams > 0) {
         memcpy(key + sql_len + 1, types, (size_t)st->nparams * sizeof(Oid));
     }
-    uint64_t h = fnv1a(key, key_len);
+    uint64_t h = dorf_fnv(DORF_FNV_START, key, key_len);
     for (size_t i = 0; i < c->prepared_count; i++) {
         struct prepared *p = &c->prepared[i];
         if (p->hash == h && p->key_len == key_len && memcmp(p->key, key, key_len) == 0) {

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "dorf/alloc.h"
+#include "fnv.h"
 #include "store_sql.h"
 
 /* Rows per page read, and at most per batch written to PostgreSQL. */
@@ -521,34 +522,24 @@ static dorf_status check_row_types(struct cursor *c) {
 
 /* ---- checksums and comparison ---- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n) {
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ b[i]) * 1099511628211ull;
-    }
-    return h;
-}
-
-#define FNV_OFFSET 1469598103934665603ull
-
 /* Hashes a row's values: per value a tag, then its 8 bytes, or its length and bytes. */
 static uint64_t hash_row(uint64_t h, struct cursor *c) {
     for (int col = 0; col < c->t->ncols; col++) {
         int type = sql_column_type(c->cur, col);
         unsigned char tag = (unsigned char)type;
-        h = fnv(h, &tag, 1);
+        h = dorf_fnv(h, &tag, 1);
         if (type == SQL_INTEGER) {
             int64_t v = sql_column_int64(c->cur, col);
-            h = fnv(h, &v, sizeof v);
+            h = dorf_fnv(h, &v, sizeof v);
         } else if (type == SQL_FLOAT) {
             double v = sql_column_double(c->cur, col);
-            h = fnv(h, &v, sizeof v);
+            h = dorf_fnv(h, &v, sizeof v);
         } else if (type == SQL_TEXT || type == SQL_BLOB) {
             const void *p = type == SQL_TEXT ? (const void *)sql_column_text(c->cur, col)
                                              : sql_column_blob(c->cur, col);
             uint64_t n = (uint64_t)sql_column_bytes(c->cur, col);
-            h = fnv(h, &n, sizeof n);
-            h = fnv(h, p, (size_t)n);
+            h = dorf_fnv(h, &n, sizeof n);
+            h = dorf_fnv(h, p, (size_t)n);
         }
     }
     return h;
@@ -603,8 +594,8 @@ static dorf_status verify_table(struct copy *cp, size_t i, int *differs) {
         cursor_close(&a);
         return st;
     }
-    uint64_t ha = FNV_OFFSET;
-    uint64_t hb = FNV_OFFSET;
+    uint64_t ha = DORF_FNV_START;
+    uint64_t hb = DORF_FNV_START;
     int ra = 1;
     int rb = 1;
     while (st == DORF_OK && (ra || rb)) {

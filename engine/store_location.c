@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "dorf/store.h"
+#include "fnv.h"
 
 /* Appends bytes to out (size bytes, always NUL-terminated), cutting what does not fit. */
 struct out_buf {
@@ -225,10 +226,7 @@ dorf_status dorf_store_derived_path(dorf_ctx *ctx, const char *location, const c
     }
     char safe[4096];
     dorf_store_redact_location(location, safe, sizeof safe);
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = safe; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    }
+    uint64_t h = dorf_fnv(DORF_FNV_START, safe, strlen(safe));
     if (snprintf(out, size, "%s/pg-%016llx.%s", dir, (unsigned long long)h, suffix) >= (int)size) {
         return dorf_fail(ctx, DORF_EINVAL, "cache path too long: %s", dir);
     }
